@@ -1,0 +1,396 @@
+"""The archive store: one table per monitored dataset, one row per update.
+
+Built on SQLAlchemy Core so that any database with a SQLAlchemy dialect can
+hold an archive; SQLite (a file, the default) and PostgreSQL are tested.
+
+Promises, each kept by one mechanism:
+
+- *Idempotent*: ``update_id`` is the primary key; appending an update again
+  replaces the fields it provides and keeps one row.
+- *Schema growth*: a field the table lacks becomes a new nullable column;
+  older rows read it as missing.
+- *Concurrent writers lose nothing*: every write runs in one transaction
+  that first takes the database's write lock (``BEGIN IMMEDIATE`` on SQLite,
+  a transaction-scoped advisory lock on PostgreSQL), so table creation,
+  column additions and the upsert of two processes never interleave.
+- *All or nothing*: values are coerced and checked before the transaction
+  starts, and the whole append (DDL included; both databases have
+  transactional DDL) commits or rolls back as one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from dataset_health.archive.schema import (
+    CAPTURED_AT,
+    TIMESTAMP,
+    UPDATE_ID,
+    UpdateRecord,
+    coerce_record,
+    slug,
+)
+from dataset_health.errors import ArchiveError, BadInputError, ConfigError
+
+REGISTRY_TABLE = "dh_datasets"
+_SQLITE_BUSY_TIMEOUT_S = 60
+
+
+@dataclass(frozen=True)
+class AppendResult:
+    """What one append did."""
+
+    dataset: str
+    inserted: int
+    replaced: int
+    added_columns: tuple[str, ...] = ()
+
+
+def archive_table_name(dataset: str) -> str:
+    return f"dh_archive__{slug(dataset)}"
+
+
+def snapshot_table_name(dataset: str) -> str:
+    return f"dh_snapshot__{slug(dataset)}"
+
+
+def _check_dataset_name(dataset: str) -> str:
+    if not isinstance(dataset, str) or not dataset.strip():
+        raise ConfigError("a dataset name must be a non-empty string")
+    if any(ch in dataset for ch in "\r\n\t\x00"):
+        raise ConfigError(f"dataset name {dataset!r} contains control characters")
+    if len(dataset) > 200:
+        raise ConfigError(f"dataset name {dataset[:40]!r}... is longer than 200 characters")
+    return dataset
+
+
+def _sqlite_engine(url: sa.URL) -> Engine:
+    engine = sa.create_engine(url, connect_args={"timeout": _SQLITE_BUSY_TIMEOUT_S})
+
+    # pysqlite opens transactions lazily and in DEFERRED mode; two writers then
+    # deadlock on lock upgrade. Take over BEGIN so writes start IMMEDIATE.
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_S * 1000}")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get("dh_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+def create_archive_engine(url: str) -> Engine:
+    """A SQLAlchemy engine for an archive URL, tuned for safe concurrent writes."""
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError as exc:
+        raise ConfigError(f"archive URL {url!r} is not a SQLAlchemy URL: {exc}") from None
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed)
+    try:
+        return sa.create_engine(parsed, pool_pre_ping=True)
+    except (ImportError, SQLAlchemyError) as exc:
+        raise ConfigError(f"archive URL {parsed.render_as_string()!r}: {exc}") from None
+
+
+class ArchiveStore:
+    """Read and write update archives in one database.
+
+    Parameters
+    ----------
+    url : str
+        A SQLAlchemy URL, e.g. ``sqlite:///archive.db`` or
+        ``postgresql+psycopg://user@host/db``.
+
+    Examples
+    --------
+    >>> store = ArchiveStore("sqlite://")
+    >>> store.append("filings", [{"update_id": "r1", "timestamp": "2024-01-02T06:00",
+    ...                           "rows_created": "24,847"}]).inserted
+    1
+    >>> store.history("filings")["rows_created"].tolist()
+    [24847.0]
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = create_archive_engine(url)
+        self.dialect = self.engine.dialect.name
+
+    # ------------------------------------------------------------------ reads
+    def datasets(self) -> list[str]:
+        """Names of the datasets that have an archive here."""
+        with self._reading() as conn:
+            if not sa.inspect(conn).has_table(REGISTRY_TABLE):
+                return []
+            registry = self._registry(sa.MetaData())
+            return list(conn.execute(sa.select(registry.c.name).order_by(registry.c.name)).scalars())
+
+    def exists(self, dataset: str) -> bool:
+        return dataset in self.datasets()
+
+    def table_name(self, dataset: str) -> str:
+        """The archive table of ``dataset``; ConfigError if it has none."""
+        if not self.exists(dataset):
+            raise ConfigError(
+                f"dataset {dataset!r} has no archive in {self.safe_url}; "
+                f"known datasets: {', '.join(self.datasets()) or 'none'}"
+            )
+        return archive_table_name(dataset)
+
+    def history(
+        self,
+        dataset: str,
+        *,
+        columns: Iterable[str] | None = None,
+        last: int | None = None,
+    ) -> pd.DataFrame:
+        """The archive of ``dataset``, oldest update first."""
+        name = self.table_name(dataset)
+        with self._reading() as conn:
+            table = sa.Table(name, sa.MetaData(), autoload_with=conn)
+            wanted = [table.c[c] for c in columns] if columns is not None else list(table.c)
+            order = (table.c[TIMESTAMP], table.c[UPDATE_ID])
+            if last is not None:
+                newest = sa.select(*wanted).order_by(*(c.desc() for c in order)).limit(last)
+                rows = list(reversed(conn.execute(newest).all()))
+            else:
+                rows = conn.execute(sa.select(*wanted).order_by(*order)).all()
+        frame = pd.DataFrame(rows, columns=[c.name for c in wanted])
+        if TIMESTAMP in frame:
+            frame[TIMESTAMP] = pd.to_datetime(frame[TIMESTAMP])
+        return frame
+
+    def snapshot(self, dataset: str) -> dict[str, str]:
+        """The key -> row-hash snapshot stored by the last keyed capture."""
+        with self._reading() as conn:
+            name = snapshot_table_name(dataset)
+            if not sa.inspect(conn).has_table(name):
+                return {}
+            table = sa.Table(name, sa.MetaData(), autoload_with=conn)
+            return {key: row_hash for key, row_hash in conn.execute(sa.select(table.c["key"], table.c["row_hash"]))}
+
+    # ----------------------------------------------------------------- writes
+    def append(
+        self,
+        dataset: str,
+        records: Iterable[Mapping[str, Any] | UpdateRecord] | pd.DataFrame,
+        *,
+        text_fields: Iterable[str] = (),
+        snapshot: Mapping[str, str] | None = None,
+    ) -> AppendResult:
+        """Archive updates of ``dataset``, creating or widening its table.
+
+        Every record is coerced before anything is written; a bad value
+        raises :class:`BadInputError` naming the update and field, and the
+        archive is left exactly as it was. ``snapshot`` (key -> row hash)
+        replaces the dataset's stored snapshot in the same transaction.
+        """
+        _check_dataset_name(dataset)
+        coerced = self._coerce_all(dataset, records, frozenset(text_fields))
+        captured_at = datetime.now(timezone.utc).replace(tzinfo=None)
+        rows = [record.as_row(captured_at) for record in coerced]
+        column_types = _column_types(coerced)
+        try:
+            with self._writing() as conn:
+                table, added = self._ensure_table(conn, dataset, column_types)
+                existing = _existing_ids(conn, table, [r[UPDATE_ID] for r in rows])
+                self._upsert(conn, table, rows)
+                if snapshot is not None:
+                    self._replace_snapshot(conn, dataset, snapshot)
+        except SQLAlchemyError as exc:
+            raise ArchiveError(
+                f"dataset {dataset!r}: could not write to the archive at {self.safe_url}: "
+                f"{_first_line(exc)}"
+            ) from exc
+        return AppendResult(dataset, len(rows) - len(existing), len(existing), added)
+
+    def set_values(self, dataset: str, update_id: str, values: Mapping[str, Any]) -> None:
+        """Write fields (verdicts, labels) onto an archived update."""
+        self.append(
+            dataset,
+            [{UPDATE_ID: update_id, TIMESTAMP: self._timestamp_of(dataset, update_id), **values}],
+            text_fields=[k for k, v in values.items() if isinstance(v, str)],
+        )
+
+    # ---------------------------------------------------------------- helpers
+    @property
+    def safe_url(self) -> str:
+        """The URL with any password hidden, for messages."""
+        return sa.make_url(self.url).render_as_string(hide_password=True)
+
+    @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise ArchiveError(
+                f"could not read the archive at {self.safe_url}: {_first_line(exc)}"
+            ) from exc
+
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        with self.engine.connect().execution_options(dh_write=True) as conn:
+            with conn.begin():
+                if self.dialect == "postgresql":
+                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY})
+                yield conn
+
+    def _registry(self, metadata: sa.MetaData) -> sa.Table:
+        return sa.Table(
+            REGISTRY_TABLE,
+            metadata,
+            sa.Column("name", sa.Text, primary_key=True),
+            sa.Column("table_name", sa.Text, nullable=False, unique=True),
+            sa.Column("created_at", sa.DateTime, nullable=False),
+        )
+
+    def _ensure_table(
+        self, conn: Connection, dataset: str, column_types: Mapping[str, sa.types.TypeEngine]
+    ) -> tuple[sa.Table, tuple[str, ...]]:
+        name = archive_table_name(dataset)
+        inspector = sa.inspect(conn)
+        if not inspector.has_table(REGISTRY_TABLE):
+            self._registry(sa.MetaData()).create(conn)
+        if not inspector.has_table(name):
+            registry = self._registry(sa.MetaData())
+            owner = conn.execute(
+                sa.select(registry.c.name).where(registry.c.table_name == name)
+            ).scalar()
+            if owner is not None and owner != dataset:
+                raise ArchiveError(f"datasets {owner!r} and {dataset!r} map to one archive table {name!r}")
+            sa.Table(
+                name,
+                sa.MetaData(),
+                sa.Column(UPDATE_ID, sa.Text, primary_key=True),
+                sa.Column(TIMESTAMP, sa.DateTime, nullable=False, index=True),
+                sa.Column(CAPTURED_AT, sa.DateTime, nullable=False),
+            ).create(conn)
+            conn.execute(
+                registry.insert().values(name=dataset, table_name=name, created_at=datetime.now(timezone.utc).replace(tzinfo=None))
+            )
+        table = sa.Table(name, sa.MetaData(), autoload_with=conn)
+        added = tuple(c for c in column_types if c not in table.c)
+        for column in added:
+            ddl_type = column_types[column].compile(dialect=conn.dialect)
+            preparer = conn.dialect.identifier_preparer
+            conn.exec_driver_sql(
+                f"ALTER TABLE {preparer.quote(name)} ADD COLUMN {preparer.quote(column)} {ddl_type}"
+            )
+        if added:
+            table = sa.Table(name, sa.MetaData(), autoload_with=conn)
+        return table, added
+
+    def _upsert(self, conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+        # Group by provided fields so that an update replaces only what it names.
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for row in rows:
+            groups.setdefault(tuple(row), []).append(row)
+        for fields, group in groups.items():
+            if self.dialect in ("sqlite", "postgresql"):
+                dialect_insert = sqlite.insert if self.dialect == "sqlite" else postgresql.insert
+                statement = dialect_insert(table)
+                statement = statement.on_conflict_do_update(
+                    index_elements=[UPDATE_ID],
+                    set_={f: statement.excluded[f] for f in fields if f != UPDATE_ID},
+                )
+                conn.execute(statement, group)
+            else:  # any other dialect: replace in two steps inside the same transaction
+                ids = [r[UPDATE_ID] for r in group]
+                present = _existing_ids(conn, table, ids)
+                updates = [r for r in group if r[UPDATE_ID] in present]
+                inserts = [r for r in group if r[UPDATE_ID] not in present]
+                for row in updates:
+                    conn.execute(table.update().where(table.c[UPDATE_ID] == row[UPDATE_ID]).values(row))
+                if inserts:
+                    conn.execute(table.insert(), inserts)
+
+    def _replace_snapshot(self, conn: Connection, dataset: str, snapshot: Mapping[str, str]) -> None:
+        table = sa.Table(
+            snapshot_table_name(dataset),
+            sa.MetaData(),
+            sa.Column("key", sa.Text, primary_key=True),
+            sa.Column("row_hash", sa.Text, nullable=False),
+        )
+        table.create(conn, checkfirst=True)
+        conn.execute(table.delete())
+        if snapshot:
+            conn.execute(table.insert(), [{"key": k, "row_hash": h} for k, h in snapshot.items()])
+
+    def _timestamp_of(self, dataset: str, update_id: str) -> datetime:
+        name = self.table_name(dataset)
+        with self._reading() as conn:
+            table = sa.Table(name, sa.MetaData(), autoload_with=conn)
+            stamp = conn.execute(
+                sa.select(table.c[TIMESTAMP]).where(table.c[UPDATE_ID] == update_id)
+            ).scalar()
+        if stamp is None:
+            raise BadInputError(f"dataset {dataset!r} has no archived update {update_id!r}")
+        return stamp
+
+    @staticmethod
+    def _coerce_all(
+        dataset: str,
+        records: Iterable[Mapping[str, Any] | UpdateRecord] | pd.DataFrame,
+        text_fields: frozenset[str],
+    ) -> list[UpdateRecord]:
+        if isinstance(records, pd.DataFrame):
+            records = records.to_dict(orient="records")
+        coerced: dict[str, UpdateRecord] = {}
+        for raw in records:
+            record = raw if isinstance(raw, UpdateRecord) else coerce_record(dataset, raw, text_fields=text_fields)
+            previous = coerced.get(record.update_id)
+            if previous is not None and previous != record:
+                raise BadInputError(
+                    f"dataset {dataset!r}: update {record.update_id!r} appears twice with different values"
+                )
+            coerced[record.update_id] = record
+        if not coerced:
+            raise BadInputError(f"dataset {dataset!r}: nothing to archive (no updates given)")
+        return list(coerced.values())
+
+
+def _column_types(records: list[UpdateRecord]) -> dict[str, sa.types.TypeEngine]:
+    types: dict[str, sa.types.TypeEngine] = {}
+    for record in records:
+        for name, value in record.values.items():
+            if isinstance(value, str):
+                types[name] = sa.Text()
+            else:
+                types.setdefault(name, sa.Double())
+    return types
+
+
+def _existing_ids(conn: Connection, table: sa.Table, ids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(ids), 500):  # stay under SQLite's bound-parameter limit
+        chunk = ids[start : start + 500]
+        found.update(conn.execute(sa.select(table.c[UPDATE_ID]).where(table.c[UPDATE_ID].in_(chunk))).scalars())
+    return found
+
+
+# One lock for the whole database: the registry is shared by every dataset,
+# and writes are short, so finer locks would buy little.
+_ADVISORY_LOCK_KEY = int.from_bytes(hashlib.sha1(b"dataset-health archive").digest()[:8], "big", signed=True)
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

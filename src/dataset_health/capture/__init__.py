@@ -1,0 +1,72 @@
+"""Capture: turn the monitored dataset, as one update left it, into an archive row."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+from dataset_health.archive.schema import TIMESTAMP, UPDATE_ID, parse_timestamp
+from dataset_health.archive.store import AppendResult, ArchiveStore
+from dataset_health.capture.batches import dataframe_batch, file_batch, sql_batch
+from dataset_health.capture.diff import diff_counts, row_hashes
+from dataset_health.capture.profile import profile_batch
+from dataset_health.errors import BadInputError
+
+REPORTED_COUNTS = ("rows_created", "rows_updated", "rows_deleted")
+
+
+def capture_update(
+    store: ArchiveStore,
+    dataset: str,
+    batch: Any,
+    *,
+    update_id: str | None = None,
+    timestamp: Any = None,
+    counts: Mapping[str, Any] | None = None,
+    key_column: str | None = None,
+    freshness_column: str | None = None,
+    columns: Iterable[str] | None = None,
+) -> AppendResult:
+    """Profile ``batch`` and archive it as one update of ``dataset``.
+
+    Rows created/updated/deleted come from ``counts`` when the source reports
+    them; otherwise, with a ``key_column``, from a diff against the snapshot
+    of the previous capture (the first keyed capture only records the
+    snapshot). Everything is computed before the archive is touched, and the
+    row and the new snapshot are written in one transaction.
+    """
+    now = datetime.now(timezone.utc)
+    try:
+        stamp = parse_timestamp(timestamp) if timestamp is not None else now.replace(tzinfo=None)
+    except ValueError as exc:
+        raise BadInputError(f"dataset {dataset!r}: field {TIMESTAMP!r}: {exc}") from None
+    unknown = set(counts or {}) - set(REPORTED_COUNTS)
+    if unknown:
+        raise BadInputError(
+            f"dataset {dataset!r}: unknown count field {sorted(unknown)[0]!r}; expected {', '.join(REPORTED_COUNTS)}"
+        )
+    fields = profile_batch(
+        batch, dataset=dataset, key_column=key_column, freshness_column=freshness_column, columns=columns, now=stamp
+    )
+    snapshot = None
+    if key_column:
+        snapshot = row_hashes(batch.head(fetch_all=True).data, key_column, dataset=dataset)
+        previous = store.snapshot(dataset) if store.exists(dataset) else {}
+        if previous:
+            fields.update(diff_counts(previous, snapshot))
+    fields.update({k: v for k, v in (counts or {}).items() if v is not None})
+    record = {UPDATE_ID: update_id or stamp.isoformat(), TIMESTAMP: stamp, **fields}
+    return store.append(dataset, [record], snapshot=snapshot)
+
+
+__all__ = [
+    "REPORTED_COUNTS",
+    "capture_update",
+    "dataframe_batch",
+    "diff_counts",
+    "file_batch",
+    "profile_batch",
+    "row_hashes",
+    "sql_batch",
+]

@@ -1,0 +1,63 @@
+"""GX batches of a monitored dataset, from a DataFrame, a file or a SQL table.
+
+Each call uses its own ephemeral GX context, so capture never touches the
+project's GX configuration and two captures never share datasource names.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from dataset_health.errors import CaptureError
+
+_FILE_READERS = {".csv": "read_csv", ".parquet": "read_parquet", ".pq": "read_parquet"}
+
+
+def _ephemeral_context() -> Any:
+    import great_expectations as gx
+
+    return gx.get_context(mode="ephemeral")
+
+
+def dataframe_batch(frame: pd.DataFrame, *, dataset: str) -> Any:
+    """A GX batch of an in-memory DataFrame."""
+    if not isinstance(frame, pd.DataFrame):
+        raise CaptureError(f"dataset {dataset!r}: expected a pandas DataFrame, got {type(frame).__name__}")
+    source = _ephemeral_context().data_sources.add_pandas("dataset_health_capture")
+    asset = source.add_dataframe_asset(name="dataset")
+    return asset.add_batch_definition_whole_dataframe("whole").get_batch(batch_parameters={"dataframe": frame})
+
+
+def file_batch(path: str | Path, *, dataset: str) -> Any:
+    """A GX batch of a CSV or Parquet file, read by GX's pandas datasource."""
+    path = Path(path)
+    reader = _FILE_READERS.get(path.suffix.lower())
+    if reader is None:
+        raise CaptureError(
+            f"dataset {dataset!r}: cannot read {str(path)!r}: expected one of {', '.join(_FILE_READERS)}"
+        )
+    if not path.exists():
+        raise CaptureError(f"dataset {dataset!r}: file {str(path)!r} does not exist")
+    source = _ephemeral_context().data_sources.add_pandas("dataset_health_capture")
+    try:
+        return getattr(source, reader)(path)
+    except Exception as exc:  # pandas raises many kinds; report them as one
+        raise CaptureError(f"dataset {dataset!r}: cannot read {str(path)!r}: {exc}") from None
+
+
+def sql_batch(url: str, table: str, *, dataset: str, schema: str | None = None) -> Any:
+    """A GX batch of a SQL table; its metrics run in the database."""
+    source = _ephemeral_context().data_sources.add_sql("dataset_health_capture", connection_string=url)
+    try:
+        asset = source.add_table_asset(name="dataset", table_name=table, schema_name=schema)
+        return asset.add_batch_definition_whole_table("whole").get_batch()
+    except Exception as exc:  # GX wraps driver errors in its own types
+        raise CaptureError(f"dataset {dataset!r}: cannot read table {table!r}: {_first_line(exc)}") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -1,0 +1,33 @@
+"""Rows created, updated and deleted, from a diff against the last snapshot.
+
+When the source does not report what an update did, a key column lets us
+find out: a snapshot maps each key to a hash of its row. Keys new since the
+last snapshot were created, keys gone were deleted, keys whose hash changed
+were updated. The snapshot lives in the archive database, written in the
+same transaction as the update's archive row.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dataset_health.errors import CaptureError
+
+
+def row_hashes(frame: pd.DataFrame, key_column: str, *, dataset: str) -> dict[str, str]:
+    """Key -> hash of the whole row. Values are hashed as text, so the same
+    data read by two engines (different dtypes) hashes the same."""
+    if key_column not in frame.columns:
+        raise CaptureError(f"dataset {dataset!r}: key column {key_column!r} is not in the data")
+    keyed = frame[frame[key_column].notna()]
+    ordered = keyed[sorted(keyed.columns, key=str)].astype(str)
+    hashes = pd.util.hash_pandas_object(ordered, index=False).astype("uint64").map("{:016x}".format)
+    return dict(zip(keyed[key_column].astype(str), hashes))
+
+
+def diff_counts(previous: dict[str, str], current: dict[str, str]) -> dict[str, int]:
+    """rows_created / rows_updated / rows_deleted between two snapshots."""
+    created = current.keys() - previous.keys()
+    deleted = previous.keys() - current.keys()
+    updated = sum(1 for key in current.keys() & previous.keys() if current[key] != previous[key])
+    return {"rows_created": len(created), "rows_updated": updated, "rows_deleted": len(deleted)}

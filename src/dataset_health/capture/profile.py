@@ -1,0 +1,157 @@
+"""The metadata of one update, computed from a GX batch with GX metrics.
+
+The same code profiles a pandas DataFrame, a SQL table (pushed down to its
+database: GX folds the aggregate metrics into a few SELECTs) or a Spark
+table, because it only asks the batch's execution engine for metrics. It
+asks twice: once for the columns and their types, then for every metric of
+every column in one graph resolution.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+import sqlalchemy as sa
+from great_expectations.validator.metric_configuration import MetricConfiguration
+from great_expectations.validator.metrics_calculator import MetricsCalculator
+
+from dataset_health.archive.schema import metric_column, parse_timestamp
+from dataset_health.errors import CaptureError
+
+_NUMERIC_SQL_TYPE = re.compile(r"INT|FLOAT|DOUBLE|NUMERIC|DECIMAL|REAL|NUMBER", re.IGNORECASE)
+
+
+def profile_batch(
+    batch: Any,
+    *,
+    dataset: str,
+    key_column: str | None = None,
+    freshness_column: str | None = None,
+    columns: Iterable[str] | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Archive fields describing ``batch``: volume, schema, nulls, ranges, freshness.
+
+    Parameters
+    ----------
+    batch : great_expectations Batch
+        The monitored dataset as it is after the update.
+    dataset : str
+        Its name, for error messages.
+    key_column : str, optional
+        A column that should be unique: its duplicates are counted.
+    freshness_column : str, optional
+        A date/time column: hours from its newest value to ``now``.
+    columns : iterable of str, optional
+        Profile only these columns (default: all).
+    now : datetime, optional
+        The capture time (default: the current UTC time).
+    """
+    calculator = _calculator(batch)
+    domain = {"batch_id": batch.id}
+    table = _compute(calculator, dataset, {
+        "columns": MetricConfiguration("table.columns", domain),
+        "types": MetricConfiguration("table.column_types", domain, {"include_nested": False}),
+        "row_count": MetricConfiguration("table.row_count", domain),
+    })
+    all_columns = list(table["columns"])
+    chosen = list(columns) if columns is not None else all_columns
+    for name in [key_column, freshness_column, *chosen]:
+        if name is not None and name not in all_columns:
+            raise CaptureError(
+                f"dataset {dataset!r}: column {name!r} is not in the data; columns: {', '.join(map(str, all_columns))}"
+            )
+    types = {entry["name"]: entry["type"] for entry in table["types"]}
+    numeric = {name for name in chosen if _is_numeric(types.get(name))}
+
+    wanted: dict[tuple[str, str], MetricConfiguration] = {}
+    for name in set(chosen) | {c for c in (key_column, freshness_column) if c}:
+        column_domain = {**domain, "column": name}
+        wanted[(name, "nulls")] = MetricConfiguration("column_values.null.count", column_domain)
+        wanted[(name, "distinct")] = MetricConfiguration("column.distinct_values.count", column_domain)
+        for stat in ("min", "max", "mean") if name in numeric else ():
+            wanted[(name, stat)] = MetricConfiguration(f"column.{stat}", column_domain)
+    if freshness_column:
+        wanted[(freshness_column, "max")] = MetricConfiguration(
+            "column.max", {**domain, "column": freshness_column}, {"parse_strings_as_datetimes": False}
+        )
+    stats = _compute(calculator, dataset, wanted) if wanted else {}
+
+    row_count = int(table["row_count"])
+    schema = [[str(name), _type_name(types.get(name))] for name in all_columns]
+    fields: dict[str, Any] = {
+        "row_count": row_count,
+        "column_count": len(all_columns),
+        "schema": json.dumps(schema),
+        "schema_fingerprint": hashlib.sha256(json.dumps(schema).encode()).hexdigest()[:16],
+    }
+    for name in chosen:
+        nulls = stats[(name, "nulls")]
+        fields[metric_column("null_fraction", name)] = nulls / row_count if row_count else None
+        fields[metric_column("distinct_count", name)] = stats[(name, "distinct")]
+        for stat in ("min", "max", "mean") if name in numeric else ():
+            fields[metric_column(stat, name)] = _number(stats[(name, stat)])
+    if key_column:
+        non_null = row_count - stats[(key_column, "nulls")]
+        fields["duplicate_key_count"] = non_null - stats[(key_column, "distinct")]
+    if freshness_column:
+        fields["freshness_lag_hours"] = _lag_hours(dataset, freshness_column, stats[(freshness_column, "max")], now)
+    return fields
+
+
+def _calculator(batch: Any) -> MetricsCalculator:
+    engine = batch.data.execution_engine
+    # A batch from a shared context may not be the engine's active one.
+    engine.batch_manager.load_batch_list(batch_list=[batch])
+    return MetricsCalculator(execution_engine=engine, show_progress_bars=False)
+
+
+def _compute(calculator: MetricsCalculator, dataset: str, wanted: dict[Any, MetricConfiguration]) -> dict[Any, Any]:
+    results, aborted = calculator.compute_metrics(list(wanted.values()), min_graph_edges_pbar_enable=10**9)
+    if aborted:
+        failure = next(iter(aborted.values()))
+        raise CaptureError(f"dataset {dataset!r}: GX could not compute a metric: {failure['exception_info']}")
+    return {key: results[config.id] for key, config in wanted.items()}
+
+
+def _is_numeric(kind: Any) -> bool:
+    # GX reports types per engine: numpy dtypes for pandas, SQLAlchemy types
+    # for SQLite, type-name strings for PostgreSQL and other dialects.
+    if isinstance(kind, np.dtype):
+        return bool(np.issubdtype(kind, np.number)) and not np.issubdtype(kind, np.bool_)
+    if isinstance(kind, sa.types.TypeEngine):
+        return isinstance(kind, (sa.types.Integer, sa.types.Numeric))
+    return kind is not None and bool(_NUMERIC_SQL_TYPE.search(str(kind)))
+
+
+def _type_name(kind: Any) -> str:
+    return str(kind).lower() if kind is not None else "unknown"
+
+
+def _number(value: Any) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if np.isfinite(number) else None
+
+
+def _lag_hours(dataset: str, column: str, newest: Any, now: datetime | None) -> float | None:
+    if newest is None:
+        return None
+    try:
+        stamp = parse_timestamp(newest)
+    except ValueError as exc:
+        raise CaptureError(f"dataset {dataset!r}: freshness column {column!r}: {exc}") from None
+    now = now or datetime.now(timezone.utc)
+    if now.tzinfo is not None:
+        now = now.astimezone(timezone.utc).replace(tzinfo=None)
+    return (now - stamp).total_seconds() / 3600

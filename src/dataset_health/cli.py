@@ -1,0 +1,252 @@
+"""The ``dataset-health`` command.
+
+Commands only parse options, load the project and call one function of the
+library. Every option can also come from the environment, as
+``DATASET_HEALTH_<COMMAND>_<OPTION>`` (click's auto_envvar_prefix), and the
+project directory from ``DATASET_HEALTH_PROJECT``. Errors print as one line
+on stderr with exit code 2; ``check`` exits 1 when the update is unhealthy.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from dataset_health.errors import DatasetHealthError
+
+EXIT_UNHEALTHY = 1
+EXIT_ERROR = 2
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x9b]")
+
+
+def safe(text: Any) -> str:
+    """Text from a dataset, with terminal control characters made visible."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+
+
+class _Group(click.Group):
+    """Turns our errors into one line and exit code 2, anywhere below."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DatasetHealthError as exc:
+            click.echo(f"error: {safe(exc)}", err=True)
+            ctx.exit(EXIT_ERROR)
+
+
+def _project(ctx: click.Context):
+    from dataset_health.project import Project
+
+    return Project.load(ctx.obj["project_dir"])
+
+
+def _store(ctx: click.Context):
+    from dataset_health.archive import ArchiveStore
+
+    return ArchiveStore(_project(ctx).archive_url)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": "DATASET_HEALTH"})
+@click.option(
+    "--project",
+    "project_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="DATASET_HEALTH_PROJECT",
+    default=".",
+    show_default=True,
+    help="Project directory (holds dataset_health.yml).",
+)
+@click.version_option(package_name="dataset-health")
+@click.pass_context
+def main(ctx: click.Context, project_dir: Path) -> None:
+    """Catch silent failures in automatically updated datasets.
+
+    Archive what every update did, judge the newest update against the
+    dataset's own history with a Great Expectations checkpoint, and show
+    the verdicts in Data Docs.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["project_dir"] = project_dir
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option("--archive-url", default="sqlite:///archive.db", show_default=True,
+              help="SQLAlchemy URL of the archive; ${VARS} are read from the environment.")
+def init(directory: Path, archive_url: str) -> None:
+    """Create a project in DIRECTORY: dataset_health.yml and a GX file context."""
+    from dataset_health.init_project import init_project
+
+    project = init_project(directory, archive_url=archive_url)
+    click.echo(f"project ready in {project.root}")
+    click.echo(f"  config:  {project.config_path}")
+    click.echo(f"  archive: {project.archive_url_template}")
+    click.echo(f"  GX:      {project.gx_dir}")
+
+
+@main.command()
+@click.argument("dataset")
+@click.option("--file", "file_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV or Parquet file holding the dataset after the update.")
+@click.option("--sql-url", help="SQLAlchemy URL of the database holding the dataset.")
+@click.option("--table", help="Table name, with --sql-url.")
+@click.option("--schema", "schema_name", help="Schema of the table, with --sql-url.")
+@click.option("--update-id", help="Id of the update (default: its timestamp).")
+@click.option("--timestamp", help="When the update published, ISO 8601 (default: now, UTC).")
+@click.option("--key-column", help="Unique key: counts duplicates and diffs created/updated/deleted.")
+@click.option("--freshness-column", help="Date/time column whose newest value gives the freshness lag.")
+@click.option("--rows-created", help="Rows created, as the source reports it.")
+@click.option("--rows-updated", help="Rows updated, as the source reports it.")
+@click.option("--rows-deleted", help="Rows deleted, as the source reports it.")
+@click.pass_context
+def capture(ctx: click.Context, dataset: str, file_path: Path | None, sql_url: str | None, table: str | None,
+            schema_name: str | None, update_id: str | None, timestamp: str | None, key_column: str | None,
+            freshness_column: str | None, rows_created: str | None, rows_updated: str | None,
+            rows_deleted: str | None) -> None:
+    """Profile DATASET as it is now and archive it as one update."""
+    from dataset_health.capture import capture_update, file_batch, sql_batch
+    from dataset_health.errors import ConfigError
+
+    if bool(file_path) == bool(sql_url):
+        raise ConfigError("capture needs exactly one source: --file PATH, or --sql-url URL with --table NAME")
+    if sql_url and not table:
+        raise ConfigError("--sql-url needs --table")
+    settings = _project(ctx).dataset(dataset)
+    batch = file_batch(file_path, dataset=dataset) if file_path else sql_batch(sql_url, table, dataset=dataset, schema=schema_name)
+    result = capture_update(
+        _store(ctx),
+        dataset,
+        batch,
+        update_id=update_id,
+        timestamp=timestamp,
+        counts={"rows_created": rows_created, "rows_updated": rows_updated, "rows_deleted": rows_deleted},
+        key_column=key_column or settings.key_column,
+        freshness_column=freshness_column or settings.freshness_column,
+    )
+    verb = "archived" if result.inserted else "replaced"
+    click.echo(f"{verb} one update of {safe(dataset)}" + (f"; new columns: {', '.join(result.added_columns)}" if result.added_columns else ""))
+
+
+@main.group()
+def archive() -> None:
+    """List, show, export and import update archives."""
+
+
+@archive.command("list")
+@click.pass_context
+def archive_list(ctx: click.Context) -> None:
+    """The datasets that have an archive."""
+    store = _store(ctx)
+    for name in store.datasets():
+        click.echo(safe(name))
+
+
+@archive.command("show")
+@click.argument("dataset")
+@click.option("--last", type=click.IntRange(min=1), default=10, show_default=True, help="How many of the newest updates.")
+@click.option("--columns", help="Comma-separated archive columns to show (default: all).")
+@click.pass_context
+def archive_show(ctx: click.Context, dataset: str, last: int, columns: str | None) -> None:
+    """Print the newest updates of DATASET's archive."""
+    import pandas as pd
+
+    from dataset_health.archive import TIMESTAMP, UPDATE_ID
+
+    wanted = None
+    store = _store(ctx)
+    if columns:
+        wanted = [UPDATE_ID, TIMESTAMP] + [c.strip() for c in columns.split(",") if c.strip() not in (UPDATE_ID, TIMESTAMP)]
+        known = set(store.history(dataset, last=1).columns)
+        unknown = [c for c in wanted if c not in known]
+        if unknown:
+            from dataset_health.errors import ConfigError
+
+            raise ConfigError(f"dataset {dataset!r} has no archive column {unknown[0]!r}")
+    frame = store.history(dataset, columns=wanted, last=last)
+    with pd.option_context("display.width", 200, "display.max_columns", 12):
+        click.echo(safe(frame.to_string(index=False)))
+
+
+@archive.command("export")
+@click.argument("dataset")
+@click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+def archive_export(ctx: click.Context, dataset: str, output: Path) -> None:
+    """Write DATASET's archive to OUTPUT as CSV (timestamp + metric columns)."""
+    from dataset_health.archive import export_csv
+
+    rows = export_csv(_store(ctx), dataset, output)
+    click.echo(f"wrote {rows} updates of {safe(dataset)} to {output}")
+
+
+@archive.command("import")
+@click.argument("dataset")
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--timestamp-column", default="timestamp", show_default=True)
+@click.option("--update-id-column", default="update_id", show_default=True,
+              help="Column of update ids; without it, each row's timestamp is its id.")
+@click.pass_context
+def archive_import(ctx: click.Context, dataset: str, source: Path, timestamp_column: str, update_id_column: str) -> None:
+    """Append every row of SOURCE (CSV) to DATASET's archive, all or nothing."""
+    from dataset_health.archive import import_csv
+
+    result = import_csv(_store(ctx), dataset, source, timestamp_column=timestamp_column, update_id_column=update_id_column)
+    click.echo(f"{safe(dataset)}: {result.inserted} updates added, {result.replaced} replaced")
+
+
+@main.command()
+@click.argument("dataset")
+@click.pass_context
+def check(ctx: click.Context, dataset: str) -> None:
+    """Run DATASET's health checkpoint on its newest update.
+
+    Exit code 0: healthy; 1: unhealthy; 2: error.
+    """
+    from dataset_health.health_check import run_health_check
+
+    result = run_health_check(_project(ctx), dataset)
+    _print_result(result)
+    if not result.success:
+        ctx.exit(EXIT_UNHEALTHY)
+
+
+@main.command()
+@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
+              help="Where to create the demo project (default: a new temporary directory).")
+def demo(directory: Path | None) -> None:
+    """Run a complete health check on bundled sample history.
+
+    Archives two years of daily updates of a court-filings-like dataset to
+    SQLite, runs a real GX checkpoint on the newest update (a partial load,
+    so the check fails) and writes Data Docs. Exits 0 when the demo ran.
+    """
+    from dataset_health.demo.run import run_demo
+
+    click.echo("dataset-health demo: archiving two years of court_filings updates and checking the newest...")
+    project, result = run_demo(directory)
+    click.echo(f"project: {project.root}")
+    click.echo(f"archive: {project.archive_url}")
+    _print_result(result)
+    click.echo("\nThe newest update is a partial load: the health check caught it.")
+
+
+def _print_result(result: Any) -> None:
+    verdict = click.style("HEALTHY", fg="green") if result.success else click.style("UNHEALTHY", fg="red", bold=True)
+    click.echo(f"\n{safe(result.dataset)}, update {safe(result.update_id or '?')}: {verdict}")
+    width = max((len(o.column or o.expectation) for o in result.outcomes), default=10)
+    for outcome in result.outcomes:
+        mark = {"pass": "ok  ", "fail": "FAIL", "insufficient_history": "n/a ", "error": "ERR "}.get(outcome.status, "?   ")
+        if outcome.status == "fail":
+            mark = click.style(mark, fg="red", bold=True)
+        click.echo(f"  {mark}  {safe(outcome.column or outcome.expectation):<{width}}  {safe(outcome.reason)}")
+    if result.docs_index:
+        click.echo(f"\nData Docs: {result.docs_index}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""The detector library: plain numpy/pandas in, a :class:`Verdict` out.
+
+Detectors are looked up by name (``make_detector("robust_z", sensitivity=4)``)
+so that expectations, the backtest and suites can name them in JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dataset_health.detectors.base import (
+    FAIL,
+    INSUFFICIENT_HISTORY,
+    PASS,
+    BaseDetector,
+    Verdict,
+    as_float_array,
+)
+from dataset_health.detectors.robust_z import RobustZScore
+
+DETECTORS: dict[str, type[BaseDetector]] = {cls.name: cls for cls in (RobustZScore,)}
+DEFAULT_DETECTOR = RobustZScore.name
+
+
+def make_detector(name: str, **params: Any) -> BaseDetector:
+    """A detector by registry name, with its parameters."""
+    try:
+        cls = DETECTORS[name]
+    except KeyError:
+        raise ValueError(f"unknown detector {name!r}; known: {', '.join(sorted(DETECTORS))}") from None
+    try:
+        return cls(**params)
+    except TypeError as exc:
+        raise ValueError(f"detector {name!r}: {exc}") from None
+
+
+__all__ = [
+    "DEFAULT_DETECTOR",
+    "DETECTORS",
+    "FAIL",
+    "INSUFFICIENT_HISTORY",
+    "PASS",
+    "BaseDetector",
+    "RobustZScore",
+    "Verdict",
+    "as_float_array",
+    "make_detector",
+]

@@ -1,0 +1,42 @@
+"""Errors raised by dataset-health.
+
+Every error a user can meet derives from :class:`DatasetHealthError`, and its
+message names the dataset, column or field at fault, so the CLI can print it
+as one line and exit with code 2::
+
+    DatasetHealthError
+    ├── ConfigError        project file, dataset settings, unknown names
+    ├── BadInputError      a value or file that cannot be coerced
+    │   └── SchemaError    missing/extra/duplicate columns or update ids
+    ├── ArchiveError       the archive database refused or failed
+    └── CaptureError       metadata of an update could not be computed
+
+Errors of the libraries below (SQLAlchemy, GX, pandas) are translated at
+one boundary with ``raise ... from exc`` rather than leaked to the user.
+"""
+
+from __future__ import annotations
+
+
+class DatasetHealthError(Exception):
+    """Base class of every error dataset-health raises on purpose."""
+
+
+class ConfigError(DatasetHealthError):
+    """The project configuration or a command's options are invalid."""
+
+
+class BadInputError(DatasetHealthError):
+    """A value cannot be coerced to what its field needs."""
+
+
+class SchemaError(BadInputError):
+    """Columns or keys of an input do not fit the archive."""
+
+
+class ArchiveError(DatasetHealthError):
+    """The archive store could not be read or written."""
+
+
+class CaptureError(DatasetHealthError):
+    """The metadata of an update could not be computed from its batch."""

@@ -1,0 +1,134 @@
+"""ExpectColumnLatestValueToNotBeAnomalous: judge the newest update of one metric.
+
+The batch is an archive (one row per update); ``column`` is one archive
+metric such as ``rows_created``. The newest row is the update under test,
+the rows before it are its history, and a detector from
+:mod:`dataset_health.detectors` gives the verdict.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal, Optional, Tuple
+
+from great_expectations.compatibility import pydantic
+from great_expectations.expectations.expectation import ColumnAggregateExpectation
+from great_expectations.render import LegacyDiagnosticRendererType, LegacyRendererType
+from great_expectations.render.renderer.renderer import renderer
+
+from dataset_health.archive.schema import TIMESTAMP
+from dataset_health.detectors import DEFAULT_DETECTOR, FAIL, INSUFFICIENT_HISTORY, make_detector
+from dataset_health.expectations._shared import (
+    SerializeEveryKwarg,
+    observed_value_text,
+    prescriptive_content,
+)
+from dataset_health.expectations.metrics import ARCHIVE_SERIES
+
+DETECTOR_DESCRIPTION = "Registry name of the detector that judges the newest value."
+SENSITIVITY_DESCRIPTION = "Score above which the newest value fails; higher means fewer alerts."
+DIRECTION_DESCRIPTION = "Which deviations count: 'both', 'up' (e.g. duplicate loads) or 'down' (partial loads)."
+MIN_HISTORY_DESCRIPTION = "Fewer past updates than this give the outcome 'insufficient history'."
+TRAINING_WINDOW_DESCRIPTION = "How many of the newest past updates form the baseline; null for all."
+SEASONALITY_DESCRIPTION = "'auto', 'none' or 'day_of_week': compare Mondays with Mondays on daily archives."
+TIMESTAMP_COLUMN_DESCRIPTION = "Archive column holding each update's time; it orders the history."
+FAIL_ON_INSUFFICIENT_HISTORY_DESCRIPTION = (
+    "Fail instead of passing (with details saying so) when the history is too short."
+)
+
+
+class ExpectColumnLatestValueToNotBeAnomalous(SerializeEveryKwarg, ColumnAggregateExpectation):
+    """Expect the newest archived value of a metric to look like its history.
+
+    Passing: ``rows_created`` of the newest update is 20,900 and the usual
+    Wednesday is 21,400. Failing: it is 900 (a partial load), 96% below.
+
+    Args:
+        column: The archive metric, e.g. ``rows_created``.
+        detector: {DETECTOR_DESCRIPTION}
+        sensitivity: {SENSITIVITY_DESCRIPTION}
+        direction: {DIRECTION_DESCRIPTION}
+        min_history: {MIN_HISTORY_DESCRIPTION}
+        training_window: {TRAINING_WINDOW_DESCRIPTION}
+        seasonality: {SEASONALITY_DESCRIPTION}
+        timestamp_column: {TIMESTAMP_COLUMN_DESCRIPTION}
+        fail_on_insufficient_history: {FAIL_ON_INSUFFICIENT_HISTORY_DESCRIPTION}
+
+    The result's details carry the detector's verdict: status, score,
+    expected value and range, history size, detector and a one-line reason.
+    """
+
+    detector: str = pydantic.Field(default=DEFAULT_DETECTOR, description=DETECTOR_DESCRIPTION)
+    sensitivity: float = pydantic.Field(default=4.0, gt=0, description=SENSITIVITY_DESCRIPTION)
+    direction: Literal["both", "up", "down"] = pydantic.Field(default="both", description=DIRECTION_DESCRIPTION)
+    min_history: int = pydantic.Field(default=7, ge=1, description=MIN_HISTORY_DESCRIPTION)
+    training_window: Optional[int] = pydantic.Field(default=56, ge=2, description=TRAINING_WINDOW_DESCRIPTION)
+    seasonality: Literal["auto", "none", "day_of_week"] = pydantic.Field(
+        default="auto", description=SEASONALITY_DESCRIPTION
+    )
+    timestamp_column: str = pydantic.Field(default=TIMESTAMP, description=TIMESTAMP_COLUMN_DESCRIPTION)
+    fail_on_insufficient_history: bool = pydantic.Field(
+        default=False, description=FAIL_ON_INSUFFICIENT_HISTORY_DESCRIPTION
+    )
+
+    metric_dependencies: ClassVar[Tuple[str, ...]] = (ARCHIVE_SERIES,)
+    success_keys: ClassVar[Tuple[str, ...]] = (
+        "detector",
+        "sensitivity",
+        "direction",
+        "min_history",
+        "training_window",
+        "seasonality",
+        "timestamp_column",
+        "fail_on_insufficient_history",
+    )
+    args_keys: ClassVar[Tuple[str, ...]] = ("column",)
+
+    library_metadata: ClassVar[dict[str, Any]] = {
+        "maturity": "experimental",
+        "tags": ["dataset-health", "anomaly detection", "archive"],
+        "contributors": ["dataset-health"],
+    }
+
+    def _validate(self, metrics: dict, runtime_configuration: dict | None = None, execution_engine: Any = None) -> dict:
+        series = metrics[ARCHIVE_SERIES]
+        detector = make_detector(
+            self.detector,
+            sensitivity=self.sensitivity,
+            direction=self.direction,
+            min_history=self.min_history,
+            training_window=self.training_window,
+            seasonality=self.seasonality,
+        )
+        if not series:
+            return {"success": not self.fail_on_insufficient_history,
+                    "result": {"observed_value": None, "details": {"status": INSUFFICIENT_HISTORY,
+                               "reason": f"{self.column} has no archived updates", "history_size": 0}}}
+        update_ids, stamps, values = zip(*series)
+        verdict = detector.check(list(values), list(stamps), metric=self.column)
+        failed = verdict.status == FAIL or (
+            verdict.status == INSUFFICIENT_HISTORY and self.fail_on_insufficient_history
+        )
+        details = {**verdict.to_dict(), "update_id": update_ids[-1], "update_timestamp": stamps[-1]}
+        return {"success": bool(not failed), "result": {"observed_value": verdict.observed, "details": details}}
+
+    @classmethod
+    @renderer(renderer_type=LegacyRendererType.PRESCRIPTIVE)
+    def _prescriptive_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
+        return prescriptive_content(
+            cls,
+            configuration,
+            result,
+            runtime_configuration,
+            "$column of the newest update must not be anomalous against its history "
+            "($detector, sensitivity $sensitivity, direction $direction, at least $min_history past updates).",
+        )
+
+    @classmethod
+    @renderer(renderer_type=LegacyDiagnosticRendererType.OBSERVED_VALUE)
+    def _diagnostic_observed_value_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
+        return observed_value_text(result)
+
+
+ExpectColumnLatestValueToNotBeAnomalous.__doc__ = (ExpectColumnLatestValueToNotBeAnomalous.__doc__ or "").format(
+    **{name: value for name, value in globals().items() if name.endswith("_DESCRIPTION")}
+)

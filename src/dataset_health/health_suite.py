@@ -1,0 +1,56 @@
+"""Health suites: the GX expectation suite that judges one dataset's archive.
+
+A suite *template* (``suites/*.json`` in this package) lists expectations
+by archive column; a column ending in ``*`` stands for every archive column
+with that prefix. :func:`build_health_suite` turns a template into a real GX
+suite for one dataset by matching it against the columns its archive has.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from importlib import resources
+from typing import Any
+
+import great_expectations as gx
+
+from dataset_health.archive.schema import KEY_COLUMNS, slug
+from dataset_health.errors import ConfigError
+
+import dataset_health.expectations  # noqa: F401  (the template's types must be registered)
+
+
+def suite_name(dataset: str) -> str:
+    """The GX suite name of ``dataset``'s health suite (safe as a file name)."""
+    return f"dataset_health__{slug(dataset)}"
+
+
+def load_template(name: str) -> dict[str, Any]:
+    """A suite template shipped with the package, by name."""
+    resource = resources.files("dataset_health") / "suites" / f"{name}.json"
+    if not resource.is_file():
+        shipped = sorted(p.name.removesuffix(".json") for p in (resources.files("dataset_health") / "suites").iterdir())
+        raise ConfigError(f"unknown health suite template {name!r}; shipped: {', '.join(shipped)}")
+    return json.loads(resource.read_text(encoding="utf-8"))
+
+
+def build_health_suite(dataset: str, archive_columns: list[str], template: dict[str, Any]) -> gx.ExpectationSuite:
+    """A GX suite for ``dataset`` from ``template``, one expectation per matched column."""
+    from great_expectations.expectations.registry import get_expectation_impl
+
+    metrics = [c for c in archive_columns if c not in KEY_COLUMNS]
+    suite = gx.ExpectationSuite(name=suite_name(dataset), meta={"dataset_health": {"dataset": dataset, "template": template.get("name")}})
+    for rule in template.get("expectations", []):
+        kwargs = dict(rule.get("kwargs", {}))
+        try:
+            expectation_class = get_expectation_impl(rule["type"])
+        except Exception as exc:  # GX raises its own not-found error type
+            raise ConfigError(f"health suite template {template.get('name')!r}: unknown expectation {rule.get('type')!r}") from exc
+        pattern = kwargs.get("column")
+        columns = fnmatch.filter(metrics, pattern) if pattern else [None]
+        for column in columns:
+            if column is not None:
+                kwargs["column"] = column
+            suite.add_expectation(expectation_class(**kwargs, meta=rule.get("meta", {})))
+    return suite

@@ -1,0 +1,39 @@
+"""Create a dataset-health project: config file, archive, GX file context."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from great_expectations.data_context.types.base import ProgressBarsConfig
+
+from dataset_health.context import get_context
+from dataset_health.errors import ConfigError
+from dataset_health.project import CONFIG_FILE, DEFAULT_ARCHIVE_URL, DatasetConfig, Project
+
+
+def init_project(
+    root: str | Path,
+    *,
+    archive_url: str = DEFAULT_ARCHIVE_URL,
+    datasets: list[DatasetConfig] | None = None,
+) -> Project:
+    """Create (or complete) a project in ``root`` and its GX file context.
+
+    An existing ``dataset_health.yml`` is kept: init never overwrites settings.
+    """
+    root = Path(root).resolve()
+    if root.exists() and not root.is_dir():
+        raise ConfigError(f"{root} exists and is not a directory")
+    root.mkdir(parents=True, exist_ok=True)
+    if (root / CONFIG_FILE).exists():
+        project = Project.load(root)
+    else:
+        project = Project(root=root, archive_url_template=archive_url)
+    for dataset in datasets or []:
+        project.datasets.setdefault(dataset.name, dataset)
+    project.save()
+    context = get_context(project.root)  # creates gx/ with its stores and Data Docs site
+    # GX's per-metric progress bars drown our own output; a user may turn them back on.
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    context.variables.save()
+    return project

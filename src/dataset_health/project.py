@@ -1,0 +1,154 @@
+"""A dataset-health project: one directory, one ``dataset_health.yml``.
+
+The file says where the archive lives and which datasets are monitored, with
+their owner and how to capture them::
+
+    archive_url: sqlite:///archive.db   # relative SQLite paths: from this file
+    datasets:
+      court_filings:
+        owner: {name: Ada Byron, email: ada@example.org, opted_in: true}
+        key_column: case_id             # enables created/updated/deleted by diff
+        freshness_column: filed_at
+        suite: dataset_health_default
+
+Values may name environment variables as ``${VAR}`` (secrets stay out of the
+file). ``DATASET_HEALTH_PROJECT`` chooses the project directory and
+``DATASET_HEALTH_ARCHIVE_URL`` overrides ``archive_url``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+import yaml
+
+from dataset_health.errors import ConfigError
+
+CONFIG_FILE = "dataset_health.yml"
+GX_DIR = "gx"
+DEFAULT_ARCHIVE_URL = "sqlite:///archive.db"
+DEFAULT_SUITE = "dataset_health_default"
+ENV_PROJECT = "DATASET_HEALTH_PROJECT"
+ENV_ARCHIVE_URL = "DATASET_HEALTH_ARCHIVE_URL"
+
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@dataclass
+class DatasetConfig:
+    """Settings of one monitored dataset."""
+
+    name: str
+    owner: dict[str, Any] | None = None
+    key_column: str | None = None
+    freshness_column: str | None = None
+    suite: str = DEFAULT_SUITE
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_yaml(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"suite": self.suite}
+        for name in ("owner", "key_column", "freshness_column"):
+            if getattr(self, name) is not None:
+                data[name] = getattr(self, name)
+        return {**data, **self.extra}
+
+
+@dataclass
+class Project:
+    """A loaded project directory."""
+
+    root: Path
+    archive_url_template: str = DEFAULT_ARCHIVE_URL
+    datasets: dict[str, DatasetConfig] = field(default_factory=dict)
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / CONFIG_FILE
+
+    @property
+    def gx_dir(self) -> Path:
+        return self.root / GX_DIR
+
+    @property
+    def archive_url(self) -> str:
+        """The archive URL, with ${VARS} expanded and SQLite paths made absolute."""
+        url = os.environ.get(ENV_ARCHIVE_URL) or expand_variables(self.archive_url_template, "archive_url")
+        return _absolute_sqlite_url(url, self.root)
+
+    def dataset(self, name: str) -> DatasetConfig:
+        """The settings of ``name``; datasets not in the file get defaults."""
+        return self.datasets.get(name) or DatasetConfig(name=name)
+
+    def save(self) -> None:
+        data = {
+            "archive_url": self.archive_url_template,
+            "datasets": {name: ds.to_yaml() for name, ds in sorted(self.datasets.items())},
+        }
+        header = "# dataset-health project: see `dataset-health --help`\n"
+        self.config_path.write_text(header + yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, root: str | Path | None = None) -> "Project":
+        """Load the project in ``root`` (default: $DATASET_HEALTH_PROJECT or cwd)."""
+        root = Path(root or os.environ.get(ENV_PROJECT) or ".").resolve()
+        path = root / CONFIG_FILE
+        if not path.exists():
+            raise ConfigError(f"no {CONFIG_FILE} in {root}; run `dataset-health init {root}` first")
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: expected a mapping at the top level")
+        datasets_raw = data.get("datasets") or {}
+        if not isinstance(datasets_raw, dict):
+            raise ConfigError(f"{path}: field 'datasets' must be a mapping of dataset name to settings")
+        datasets = {str(name): _dataset_config(path, str(name), raw or {}) for name, raw in datasets_raw.items()}
+        return cls(root=root, archive_url_template=str(data.get("archive_url") or DEFAULT_ARCHIVE_URL), datasets=datasets)
+
+
+def _dataset_config(path: Path, name: str, raw: Any) -> DatasetConfig:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: dataset {name!r}: settings must be a mapping")
+    known = {"owner", "key_column", "freshness_column", "suite"}
+    owner = raw.get("owner")
+    if owner is not None and not (isinstance(owner, dict) and owner.get("name")):
+        raise ConfigError(f"{path}: dataset {name!r}: field 'owner' must be a mapping with a 'name'")
+    return DatasetConfig(
+        name=name,
+        owner=owner,
+        key_column=raw.get("key_column"),
+        freshness_column=raw.get("freshness_column"),
+        suite=str(raw.get("suite") or DEFAULT_SUITE),
+        extra={k: v for k, v in raw.items() if k not in known},
+    )
+
+
+def expand_variables(value: str, field_name: str) -> str:
+    """Replace ``${VAR}`` with the environment's value; a missing one is an error."""
+
+    def substitute(match: re.Match[str]) -> str:
+        variable = match.group(1)
+        if variable not in os.environ:
+            raise ConfigError(f"field {field_name!r} names ${{{variable}}}, which is not set in the environment")
+        return os.environ[variable]
+
+    return _VARIABLE.sub(substitute, value)
+
+
+def _absolute_sqlite_url(url: str, root: Path) -> str:
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError as exc:
+        raise ConfigError(f"field 'archive_url': {url!r} is not a SQLAlchemy URL ({exc})") from None
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return url
+    database = Path(parsed.database)
+    if not database.is_absolute():
+        database = (root / database).resolve()
+    return parsed.set(database=str(database)).render_as_string(hide_password=False)

@@ -6,12 +6,15 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
+
 from dataset_health.archive.schema import TIMESTAMP, UPDATE_ID, parse_timestamp
-from dataset_health.archive.store import AppendResult, ArchiveStore
+from dataset_health.archive.store import AppendResult, ArchiveStore, snapshot_table_name
 from dataset_health.capture.batches import dataframe_batch, file_batch, sql_batch
 from dataset_health.capture.diff import diff_counts, row_hashes
 from dataset_health.capture.profile import profile_batch
-from dataset_health.errors import BadInputError
+from dataset_health.errors import ArchiveError, BadInputError
 
 REPORTED_COUNTS = ("rows_created", "rows_updated", "rows_deleted")
 
@@ -52,12 +55,24 @@ def capture_update(
     snapshot = None
     if key_column:
         snapshot = row_hashes(batch.head(fetch_all=True).data, key_column, dataset=dataset)
-        previous = store.snapshot(dataset) if store.exists(dataset) else {}
-        if previous:
-            fields.update(diff_counts(previous, snapshot))
+        # An empty snapshot (the dataset was empty) is still a snapshot to diff against.
+        if _has_snapshot(store, dataset):
+            fields.update(diff_counts(store.snapshot(dataset), snapshot))
     fields.update({k: v for k, v in (counts or {}).items() if v is not None})
     record = {UPDATE_ID: update_id or stamp.isoformat(), TIMESTAMP: stamp, **fields}
     return store.append(dataset, [record], snapshot=snapshot)
+
+
+def _has_snapshot(store: ArchiveStore, dataset: str) -> bool:
+    """Whether a keyed capture of ``dataset`` stored a snapshot (maybe an empty one)."""
+    if not store.exists(dataset):
+        return False
+    try:
+        return sa.inspect(store.engine).has_table(snapshot_table_name(dataset))
+    except SQLAlchemyError as exc:
+        raise ArchiveError(
+            f"dataset {dataset!r}: could not read the archive at {store.safe_url}: {str(exc).splitlines()[0]}"
+        ) from exc
 
 
 __all__ = [

@@ -9,6 +9,10 @@ same transaction as the update's archive row.
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
+import numpy as np
 import pandas as pd
 
 from dataset_health.errors import CaptureError
@@ -20,9 +24,23 @@ def row_hashes(frame: pd.DataFrame, key_column: str, *, dataset: str) -> dict[st
     if key_column not in frame.columns:
         raise CaptureError(f"dataset {dataset!r}: key column {key_column!r} is not in the data")
     keyed = frame[frame[key_column].notna()]
-    ordered = keyed[sorted(keyed.columns, key=str)].astype(str)
+    ordered = keyed[sorted(keyed.columns, key=str)].map(_as_text)
     hashes = pd.util.hash_pandas_object(ordered, index=False).astype("uint64").map("{:016x}".format)
-    return dict(zip(keyed[key_column].astype(str), hashes))
+    return dict(zip(keyed[key_column].map(_as_text), hashes))
+
+
+def _as_text(value: Any) -> str:
+    # One NULL turns an integer column into floats (1 -> 1.0), and a NULL reads
+    # as None, NaN or NaT depending on the dtype: text them alike, so that a new
+    # NULL in one row does not change the hash of every other row.
+    if value is None or value is pd.NaT or value is pd.NA:
+        return ""
+    if isinstance(value, (float, np.floating)):
+        if math.isnan(value):
+            return ""
+        if float(value).is_integer():
+            return str(int(value))
+    return str(value)
 
 
 def diff_counts(previous: dict[str, str], current: dict[str, str]) -> dict[str, int]:

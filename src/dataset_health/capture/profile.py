@@ -18,13 +18,17 @@ from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
+from great_expectations.expectations.row_conditions import Column
 from great_expectations.validator.metric_configuration import MetricConfiguration
 from great_expectations.validator.metrics_calculator import MetricsCalculator
 
-from dataset_health.archive.schema import metric_column, parse_timestamp
+from dataset_health.archive.schema import is_missing, metric_column, parse_timestamp
 from dataset_health.errors import CaptureError
 
-_NUMERIC_SQL_TYPE = re.compile(r"INT|FLOAT|DOUBLE|NUMERIC|DECIMAL|REAL|NUMBER", re.IGNORECASE)
+# Whole words only: "INTERVAL" and "POINT" contain "INT" but are not numbers.
+_NUMERIC_SQL_TYPE = re.compile(
+    r"\b(TINY|SMALL|MEDIUM|BIG|U)?INT(EGER|\d+)?\b|FLOAT|DOUBLE|NUMERIC|DECIMAL|REAL|NUMBER", re.IGNORECASE
+)
 
 
 def profile_batch(
@@ -78,8 +82,12 @@ def profile_batch(
         for stat in ("min", "max", "mean") if name in numeric else ():
             wanted[(name, stat)] = MetricConfiguration(f"column.{stat}", column_domain)
     if freshness_column:
+        # Over non-null values only: pandas cannot take the max of text with NaN in it.
+        not_null = Column(freshness_column).is_not_null().dict()
         wanted[(freshness_column, "max")] = MetricConfiguration(
-            "column.max", {**domain, "column": freshness_column}, {"parse_strings_as_datetimes": False}
+            "column.max",
+            {**domain, "column": freshness_column, "row_condition": not_null},
+            {"parse_strings_as_datetimes": False},
         )
     stats = _compute(calculator, dataset, wanted) if wanted else {}
 
@@ -91,14 +99,15 @@ def profile_batch(
         "schema": json.dumps(schema),
         "schema_fingerprint": hashlib.sha256(json.dumps(schema).encode()).hexdigest()[:16],
     }
+    # SQL sums the null count of an empty table to NULL; it is 0.
+    nulls = {name: int(stats[(name, "nulls")] or 0) for name, metric in stats if metric == "nulls"}
     for name in chosen:
-        nulls = stats[(name, "nulls")]
-        fields[metric_column("null_fraction", name)] = nulls / row_count if row_count else None
+        fields[metric_column("null_fraction", name)] = nulls[name] / row_count if row_count else None
         fields[metric_column("distinct_count", name)] = stats[(name, "distinct")]
         for stat in ("min", "max", "mean") if name in numeric else ():
             fields[metric_column(stat, name)] = _number(stats[(name, stat)])
     if key_column:
-        non_null = row_count - stats[(key_column, "nulls")]
+        non_null = row_count - nulls[key_column]
         fields["duplicate_key_count"] = non_null - stats[(key_column, "distinct")]
     if freshness_column:
         fields["freshness_lag_hours"] = _lag_hours(dataset, freshness_column, stats[(freshness_column, "max")], now)
@@ -115,8 +124,14 @@ def _calculator(batch: Any) -> MetricsCalculator:
 def _compute(calculator: MetricsCalculator, dataset: str, wanted: dict[Any, MetricConfiguration]) -> dict[Any, Any]:
     results, aborted = calculator.compute_metrics(list(wanted.values()), min_graph_edges_pbar_enable=10**9)
     if aborted:
+        # One line naming the metric and column, not GX's JSON dump with tracebacks.
         failure = next(iter(aborted.values()))
-        raise CaptureError(f"dataset {dataset!r}: GX could not compute a metric: {failure['exception_info']}")
+        config = failure["metric_configuration"]
+        column = config.metric_domain_kwargs.get("column")
+        where = f" of column {column!r}" if column is not None else ""
+        reason = str(failure["exception_info"].get("exception_message") or "unknown error").strip()
+        reason = reason.splitlines()[0] if reason else "unknown error"
+        raise CaptureError(f"dataset {dataset!r}: GX could not compute {config.metric_name}{where}: {reason}")
     return {key: results[config.id] for key, config in wanted.items()}
 
 
@@ -127,7 +142,8 @@ def _is_numeric(kind: Any) -> bool:
         return bool(np.issubdtype(kind, np.number)) and not np.issubdtype(kind, np.bool_)
     if isinstance(kind, sa.types.TypeEngine):
         return isinstance(kind, (sa.types.Integer, sa.types.Numeric))
-    return kind is not None and bool(_NUMERIC_SQL_TYPE.search(str(kind)))
+    # "INTEGER[]" (a PostgreSQL array) names a number type but is not a number.
+    return kind is not None and "[" not in str(kind) and bool(_NUMERIC_SQL_TYPE.search(str(kind)))
 
 
 def _type_name(kind: Any) -> str:
@@ -145,7 +161,8 @@ def _number(value: Any) -> float | None:
 
 
 def _lag_hours(dataset: str, column: str, newest: Any, now: datetime | None) -> float | None:
-    if newest is None:
+    # No non-null value (an empty or all-null column): pandas gives NaN or NaT, SQL gives NULL.
+    if is_missing(newest):
         return None
     try:
         stamp = parse_timestamp(newest)

@@ -50,7 +50,8 @@ class RobustZScore(BaseDetector):
         How many of the newest past values form the baseline (None: all).
     seasonality : {"auto", "none", "day_of_week"}, default="auto"
         "auto" compares with the same weekday when updates are daily and
-        at least four same-weekday values are in the window.
+        at least ``min_history`` (and four) same-weekday values are in the
+        window; with fewer, the whole window is the baseline.
     scale : {"auto", "linear", "log"}, default="auto"
         "auto" uses the log scale when every value is non-negative and some
         exceed 1 (counts), the linear scale otherwise (fractions, gauges).
@@ -159,7 +160,8 @@ class RobustZScore(BaseDetector):
             return history, ""
         weekday = pd.Timestamp(timestamp).dayofweek
         same = history[stamps.dayofweek == weekday]
-        if same.size >= _MIN_SEASONAL_POINTS:
+        # Too few same-weekday values: the whole history judges better than none.
+        if same.size >= max(_MIN_SEASONAL_POINTS, self.min_history):
             return same, pd.Timestamp(timestamp).day_name()
         return history, ""
 

@@ -1,0 +1,164 @@
+"""The dataset-health command: each subcommand, its help, and its errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from dataset_health.archive import ArchiveStore
+from dataset_health.cli import main
+from dataset_health.project import Project
+
+COMMANDS = [
+    [],
+    ["init"],
+    ["capture"],
+    ["archive"],
+    ["archive", "list"],
+    ["archive", "show"],
+    ["archive", "export"],
+    ["archive", "import"],
+    ["check"],
+    ["demo"],
+]
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def project_dir(tmp_path: Path, runner: CliRunner) -> Path:
+    directory = tmp_path / "project"
+    result = runner.invoke(main, ["init", str(directory)])
+    assert result.exit_code == 0, result.output
+    return directory
+
+
+def invoke(runner: CliRunner, project_dir: Path, *args: str):
+    return runner.invoke(main, ["--project", str(project_dir), *args])
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "main")
+def test_every_command_has_help(runner: CliRunner, command: list[str]) -> None:
+    result = runner.invoke(main, [*command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage:" in result.output
+    assert len(result.output.splitlines()) > 3
+
+
+def test_init_creates_config_and_gx_context(project_dir: Path) -> None:
+    assert (project_dir / "dataset_health.yml").is_file()
+    assert (project_dir / "gx" / "great_expectations.yml").is_file()
+    assert Project.load(project_dir).archive_url.startswith("sqlite:///")
+
+
+def test_init_keeps_existing_settings(runner: CliRunner, project_dir: Path) -> None:
+    config = project_dir / "dataset_health.yml"
+    config.write_text(config.read_text() + "# kept\n")
+    assert runner.invoke(main, ["init", str(project_dir), "--archive-url", "sqlite:///other.db"]).exit_code == 0
+    assert Project.load(project_dir).archive_url.endswith("archive.db")
+
+
+def test_capture_file_then_show_and_export(runner: CliRunner, project_dir: Path, tmp_path: Path) -> None:
+    data = tmp_path / "filings.csv"
+    pd.DataFrame({"case_id": [1, 2, 3], "judge": ["a", None, "c"], "amount": [1.5, 2.5, 3.5]}).to_csv(data, index=False)
+    result = invoke(runner, project_dir, "capture", "filings", "--file", str(data), "--update-id", "u1",
+                    "--timestamp", "2024-01-02T06:00:00", "--rows-created", "24,847", "--key-column", "case_id")
+    assert result.exit_code == 0, result.output
+    assert "archived one update of filings" in result.output
+
+    history = ArchiveStore(Project.load(project_dir).archive_url).history("filings")
+    row = history.iloc[0]
+    assert (row["update_id"], row["row_count"], row["rows_created"]) == ("u1", 3, 24847)
+    assert row["null_fraction__judge"] == pytest.approx(1 / 3)
+    assert row["duplicate_key_count"] == 0
+
+    shown = invoke(runner, project_dir, "archive", "show", "filings", "--columns", "row_count,rows_created")
+    assert shown.exit_code == 0, shown.output
+    assert "24847" in shown.output and "u1" in shown.output
+
+    exported = tmp_path / "out.csv"
+    assert invoke(runner, project_dir, "archive", "export", "filings", str(exported)).exit_code == 0
+    frame = pd.read_csv(exported)
+    assert list(frame.columns[:2]) == ["timestamp", "update_id"]
+    assert frame.loc[0, "rows_created"] == 24847
+
+
+def test_archive_import_list_and_reimport(runner: CliRunner, project_dir: Path, fixtures_dir: Path) -> None:
+    source = fixtures_dir / "rows_update_summary.csv"
+    first = invoke(runner, project_dir, "archive", "import", "rt4a-u7gh", str(source))
+    assert first.exit_code == 0, first.output
+    assert "6 updates added, 0 replaced" in first.output
+    again = invoke(runner, project_dir, "archive", "import", "rt4a-u7gh", str(source))
+    assert "0 updates added, 6 replaced" in again.output
+    listed = invoke(runner, project_dir, "archive", "list")
+    assert listed.output.split() == ["rt4a-u7gh"]
+
+
+def test_check_exit_codes_follow_the_verdict(runner: CliRunner, project_dir: Path, tmp_path: Path) -> None:
+    days = pd.date_range("2024-01-01", periods=40, freq="D")
+    volumes = [1000 + (i % 7) * 10 for i in range(40)]
+    healthy = pd.DataFrame({"timestamp": days, "rows_created": volumes})
+    healthy.to_csv(tmp_path / "healthy.csv", index=False)
+    assert invoke(runner, project_dir, "archive", "import", "feed", str(tmp_path / "healthy.csv")).exit_code == 0
+    result = invoke(runner, project_dir, "check", "feed")
+    assert result.exit_code == 0, result.output
+    assert "HEALTHY" in result.output
+
+    partial = pd.DataFrame({"timestamp": [days[-1] + pd.Timedelta(days=1)], "rows_created": [40]})
+    partial.to_csv(tmp_path / "partial.csv", index=False)
+    invoke(runner, project_dir, "archive", "import", "feed", str(tmp_path / "partial.csv"))
+    result = invoke(runner, project_dir, "check", "feed")
+    assert result.exit_code == 1, result.output
+    assert "UNHEALTHY" in result.output and "FAIL" in result.output and "rows_created 40" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["check", "nope"], "dataset 'nope' has no archive"),
+        (["archive", "show", "nope"], "dataset 'nope' has no archive"),
+        (["capture", "feed"], "exactly one source"),
+        (["capture", "feed", "--file", "missing.csv"], "does not exist"),
+        (["capture", "feed", "--sql-url", "sqlite://"], "--sql-url needs --table"),
+        (["archive", "import", "feed", "missing.csv"], "does not exist"),
+    ],
+)
+def test_errors_are_one_line_with_exit_code_2(runner: CliRunner, project_dir: Path, args: list[str], message: str) -> None:
+    result = invoke(runner, project_dir, *args)
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    assert message in lines[0]
+
+
+def test_commands_outside_a_project_say_how_to_start(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(main, ["--project", str(tmp_path), "archive", "list"])
+    assert result.exit_code == 2
+    assert "dataset-health init" in result.output
+
+
+def test_bad_value_in_import_names_field_and_keeps_archive(runner: CliRunner, project_dir: Path, tmp_path: Path) -> None:
+    good = tmp_path / "good.csv"
+    good.write_text("timestamp,rows_created\n2024-01-01T06:00,10\n")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("timestamp,rows_created\n2024-01-02T06:00,11\n2024-01-03T06:00,eleven\n")
+    invoke(runner, project_dir, "archive", "import", "feed", str(good))
+    result = invoke(runner, project_dir, "archive", "import", "feed", str(bad))
+    assert result.exit_code == 2
+    assert "'rows_created'" in result.output and "2024-01-03T06:00:00" in result.output
+    history = ArchiveStore(Project.load(project_dir).archive_url).history("feed")
+    assert history["update_id"].tolist() == ["2024-01-01T06:00:00"]
+
+
+def test_installed_entry_point_runs() -> None:
+    result = subprocess.run([sys.executable, "-m", "dataset_health.cli", "--version"], capture_output=True, text=True)
+    assert result.returncode == 0
+    assert "0.1.0" in result.stdout

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,18 +12,6 @@ import pytest
 from dataset_health.archive import ArchiveStore
 from dataset_health.demo.run import DEMO_DATASET
 from dataset_health.project import Project
-
-
-@pytest.fixture(scope="session")
-def chromium() -> str:
-    """Debian's headless Chromium; skipped locally, required in CI."""
-    path = shutil.which("chromium")
-    if path is None:
-        reason = "Debian's chromium is not installed (apt-get install chromium)"
-        if os.environ.get("DATASET_HEALTH_REQUIRE_CHROMIUM") == "1":
-            pytest.fail(reason, pytrace=False)
-        pytest.skip(reason)
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -8,16 +8,12 @@ drops expectations whose class it does not know.
 
 from __future__ import annotations
 
-import os
-
-# GX posts usage analytics by default; this tool must run offline.
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-
-from dataset_health import expectations as _expectations  # noqa: E402,F401  (registers with GX)
-from dataset_health.archive import ArchiveStore, export_csv, import_csv  # noqa: E402
-from dataset_health.capture import capture_update, dataframe_batch, file_batch, sql_batch  # noqa: E402
-from dataset_health.context import get_context  # noqa: E402
-from dataset_health.errors import (  # noqa: E402
+from dataset_health import expectations as _expectations  # noqa: F401  (registers with GX)
+from dataset_health import actions as _actions  # noqa: F401  (registers the alert actions with GX)
+from dataset_health.archive import ArchiveStore, export_csv, import_csv
+from dataset_health.capture import capture_update, dataframe_batch, file_batch, sql_batch
+from dataset_health.context import get_context
+from dataset_health.errors import (
     ArchiveError,
     BadInputError,
     CaptureError,
@@ -25,7 +21,7 @@ from dataset_health.errors import (  # noqa: E402
     DatasetHealthError,
     SchemaError,
 )
-from dataset_health.project import Project  # noqa: E402
+from dataset_health.project import Project
 
 __version__ = "0.1.0"
 

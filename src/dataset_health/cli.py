@@ -215,6 +215,103 @@ def check(ctx: click.Context, dataset: str) -> None:
         ctx.exit(EXIT_UNHEALTHY)
 
 
+@main.command("backfill")
+@click.argument("dataset")
+@click.option("--from", "source", type=click.Choice(["socrata", "logs", "csv"]), required=True,
+              help="Where the past updates come from.")
+@click.option("--domain", help="Socrata domain (data.example.org) or base URL (http://host:port).")
+@click.option("--fourfour", help="Socrata dataset id (abcd-1234); with --from logs, keeps only its lines.")
+@click.option("--log-file", help="Log with 'rows update summary' lines; - reads standard input.")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Archive CSV: a timestamp column and metric columns.")
+@click.option("--chunk-size", type=click.IntRange(min=1), default=200, show_default=True,
+              help="Updates per atomic append (the most an interruption loses).")
+@click.option("--progress/--no-progress", default=True, show_default=True, help="Progress bar on stderr.")
+@click.pass_context
+def backfill_command(ctx: click.Context, dataset: str, source: str, domain: str | None, fourfour: str | None,
+                     log_file: str | None, csv_path: Path | None, chunk_size: int, progress: bool) -> None:
+    """Build DATASET's archive from its past updates.
+
+    Only updates the archive lacks are added, in atomic chunks: a second run
+    adds nothing, and a run after an interruption continues where it stopped.
+    Socrata credentials come from DATASET_HEALTH_SOCRATA_APP_TOKEN and
+    DATASET_HEALTH_SOCRATA_KEY_ID/_KEY_SECRET (or _USERNAME/_PASSWORD).
+    """
+    from dataset_health.backfill import backfill, open_source
+
+    updates = open_source(source, domain=domain, fourfour=fourfour, log_file=log_file, csv=csv_path)
+    result = backfill(_store(ctx), dataset, updates, chunk_size=chunk_size, progress=progress)
+    for note in result.notes:
+        click.echo(safe(note))
+    click.echo(safe(result.summary()))
+
+
+@main.command("watch")
+@click.argument("dataset")
+@click.option("--domain", required=True, help="Socrata domain (data.example.org) or base URL (http://host:port).")
+@click.option("--fourfour", required=True, help="Socrata dataset id (abcd-1234).")
+@click.option("--interval", type=click.FloatRange(min=1), default=300, show_default=True, help="Seconds between polls.")
+@click.option("--once", is_flag=True, help="Poll once and exit (for cron).")
+@click.option("--capture-rows", is_flag=True, help="Also download the rows and profile them with GX.")
+@click.pass_context
+def watch_command(ctx: click.Context, dataset: str, domain: str, fourfour: str, interval: float, once: bool,
+                  capture_rows: bool) -> None:
+    """Archive each finished update of a Socrata dataset, then check it.
+
+    Polls dataUpdatedAt and the revisions; archives new finished revisions
+    and runs DATASET's health check. With --once, exit code 0: nothing new or
+    healthy; 1: unhealthy; 2: error.
+    """
+    from datetime import datetime, timezone
+
+    from dataset_health.sources import SocrataClient
+    from dataset_health.watch import SocrataWatcher, watch
+
+    def report(poll: Any) -> None:
+        stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
+        done = f"archived {', '.join(poll.archived)}" if poll.archived else poll.note
+        click.echo(f"{stamp} {safe(dataset)}: {safe(done)}")
+        if poll.check is not None:
+            _print_result(poll.check)
+
+    def warn(exc: Exception) -> None:
+        click.echo(f"error: {safe(exc)} (retrying in {interval:g} s)", err=True)
+
+    watcher = SocrataWatcher(_project(ctx), dataset, SocrataClient(domain), fourfour, capture_rows=capture_rows)
+    result = watch(watcher, interval=interval, once=once, on_poll=report, on_error=warn)
+    if result is not None and result.check is not None and not result.check.success:
+        ctx.exit(EXIT_UNHEALTHY)
+
+
+@main.command()
+@click.argument("dataset")
+@click.argument("update_id")
+@click.option("--as", "label", type=click.Choice(["incident", "expected"]), required=True,
+              help="incident: a real fault, left out of training from now on; expected: a true change, not alerted again.")
+@click.option("--note", help="Why, in a few words (shown on the history page).")
+@click.pass_context
+def label(ctx: click.Context, dataset: str, update_id: str, label: str, note: str | None) -> None:
+    """Label UPDATE_ID of DATASET as an incident or as expected behaviour."""
+    from dataset_health.archive.verdicts import set_label
+
+    set_label(_store(ctx), dataset, update_id, label, note)
+    click.echo(f"labelled update {safe(update_id)} of {safe(dataset)} as {label}")
+
+
+@main.command()
+@click.argument("dataset")
+@click.option("--last", type=click.IntRange(min=1), default=90, show_default=True,
+              help="How many of the newest updates to judge.")
+@click.pass_context
+def replay(ctx: click.Context, dataset: str, last: int) -> None:
+    """Judge past updates of DATASET as the health suite would have, walk-forward,
+    and store the verdicts (fills the history page after an import)."""
+    from dataset_health.replay import replay_verdicts
+
+    count = replay_verdicts(_project(ctx), dataset, last=last, progress=True)
+    click.echo(f"replayed {count} updates of {safe(dataset)}; run `dataset-health check {safe(dataset)}` to refresh Data Docs")
+
+
 @main.command()
 @click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
               help="Where to create the demo project (default: a new temporary directory).")

@@ -1,24 +1,57 @@
-"""A GX data context with dataset-health loaded."""
+"""A GX data context with dataset-health loaded, and guarded.
+
+GX drops expectation types it does not know when it loads a suite: it logs
+an error, returns the rest, and saving the suite then deletes them from
+disk. A checkpoint over such a suite passes having checked nothing. Every
+entry point here imports the plugin first, and :func:`get_context` refuses
+a project whose suites name expectations that are not registered.
+"""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
+
+from dataset_health.errors import ConfigError
 
 
 def get_context(project_root_dir: str | Path | None = None, **kwargs: Any) -> Any:
     """``great_expectations.get_context`` after registering this plugin.
 
-    Use it instead of ``gx.get_context`` wherever suites or checkpoints that
-    name our expectations are loaded: GX drops unknown expectation types
-    from a suite without a word, and saving the suite then loses them.
-    With ``project_root_dir`` the context is a file context there.
+    With ``project_root_dir`` the context is a file context there. Raises
+    :class:`ConfigError` when a stored suite names an expectation type that
+    no imported package registered, instead of letting GX drop it.
     """
     import great_expectations as gx
 
-    import dataset_health.expectations  # noqa: F401  (registration happens on import)
+    import dataset_health.actions  # noqa: F401  (registration happens on import)
+    import dataset_health.expectations  # noqa: F401
 
     if project_root_dir is not None:
         kwargs.setdefault("mode", "file")
         kwargs["project_root_dir"] = str(project_root_dir)
-    return gx.get_context(**kwargs)
+    context = gx.get_context(**kwargs)
+    suites_dir = getattr(context, "root_directory", None)
+    if suites_dir:
+        check_suites_are_loadable(Path(suites_dir) / "expectations")
+    return context
+
+
+def check_suites_are_loadable(suites_dir: Path) -> None:
+    """Raise ConfigError naming the first suite file with an unregistered type."""
+    from great_expectations.expectations.registry import _registered_expectations
+
+    for path in sorted(suites_dir.glob("*.json")):
+        try:
+            suite = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ConfigError(f"suite file {path}: cannot be read ({exc})") from None
+        for expectation in suite.get("expectations", []):
+            kind = expectation.get("type") or expectation.get("expectation_type")
+            if kind not in _registered_expectations:
+                raise ConfigError(
+                    f"suite {suite.get('name', path.stem)!r} ({path}) names expectation {kind!r}, which is not "
+                    "registered; import the package that defines it before loading the suite "
+                    "(GX would drop it silently)"
+                )

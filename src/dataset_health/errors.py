@@ -9,9 +9,10 @@ as one line and exit with code 2::
     ├── BadInputError      a value or file that cannot be coerced
     │   └── SchemaError    missing/extra/duplicate columns or update ids
     ├── ArchiveError       the archive database refused or failed
-    └── CaptureError       metadata of an update could not be computed
+    ├── CaptureError       metadata of an update could not be computed
+    └── SourceError        a remote update source (Socrata) failed or answered badly
 
-Errors of the libraries below (SQLAlchemy, GX, pandas) are translated at
+Errors of the libraries below (SQLAlchemy, GX, pandas, requests) are translated at
 one boundary with ``raise ... from exc`` rather than leaked to the user.
 """
 
@@ -40,3 +41,11 @@ class ArchiveError(DatasetHealthError):
 
 class CaptureError(DatasetHealthError):
     """The metadata of an update could not be computed from its batch."""
+
+
+class SourceError(DatasetHealthError):
+    """An update source failed: HTTP error, timeout, or a malformed answer.
+
+    The message names the source dataset and what failed; it never holds
+    credentials.
+    """

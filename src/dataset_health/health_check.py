@@ -7,9 +7,10 @@ new archive columns appear:
 
     datasource  dataset_health_archive      (the archive database)
     asset       <dataset>                   (its archive table)
-    suite       dataset_health__<dataset>   (built from the suite template)
+    suite       dataset_health__<dataset>   (from the suite template; yours once made)
     validation  dataset_health__<dataset>
-    checkpoint  dataset_health__<dataset>   (actions: Data Docs)
+    checkpoint  dataset_health__<dataset>   (actions: Data Docs, verdict
+                                             write-back, health-history page)
 """
 
 from __future__ import annotations
@@ -21,30 +22,17 @@ from typing import Any
 import great_expectations as gx
 from great_expectations.checkpoint import UpdateDataDocsAction
 
+from dataset_health.actions import HealthHistoryPageAction, WriteVerdictAction
+from dataset_health.actions.owners import owner_alert_actions
 from dataset_health.archive.store import ArchiveStore
 from dataset_health.context import get_context
 from dataset_health.errors import DatasetHealthError
-from dataset_health.health_suite import build_health_suite, load_template, suite_name
+from dataset_health.health_suite import ensure_health_suite, load_template, suite_name
+from dataset_health.outcomes import ExpectationOutcome, outcomes_from_checkpoint_result, tested_update_id
 from dataset_health.project import Project
 
 ARCHIVE_DATASOURCE = "dataset_health_archive"
 BATCH_DEFINITION = "all_updates"
-
-
-@dataclass(frozen=True)
-class ExpectationOutcome:
-    """One expectation's verdict, flattened for terminals and alerts."""
-
-    expectation: str
-    column: str | None
-    success: bool
-    status: str
-    observed: Any
-    expected: Any
-    lower: Any
-    upper: Any
-    score: Any
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -81,8 +69,9 @@ def ensure_health_checkpoint(context: Any, project: Project, store: ArchiveStore
         batch_definition = asset.add_batch_definition_whole_table(BATCH_DEFINITION)
 
     template = load_template(project.dataset(dataset).suite)
-    suite = context.suites.add_or_update(build_health_suite(dataset, archive_columns, template))
+    suite = ensure_health_suite(context, dataset, archive_columns, template)
     name = suite_name(dataset)
+    archive_url = _gx_connection_string(project)
     validation = context.validation_definitions.add_or_update(
         gx.ValidationDefinition(name=name, data=batch_definition, suite=suite)
     )
@@ -90,7 +79,14 @@ def ensure_health_checkpoint(context: Any, project: Project, store: ArchiveStore
         gx.Checkpoint(
             name=name,
             validation_definitions=[validation],
-            actions=[UpdateDataDocsAction(name="update_data_docs")],
+            actions=[
+                UpdateDataDocsAction(name="update_data_docs"),
+                WriteVerdictAction(name="write_verdict", dataset=dataset, archive_url=archive_url),
+                HealthHistoryPageAction(
+                    name="health_history_page", dataset=dataset, archive_url=archive_url, owner=_owner_name(project, dataset)
+                ),
+                *owner_alert_actions(project, dataset, archive_url=archive_url),
+            ],
             result_format={"result_format": "SUMMARY"},
         )
     )
@@ -102,14 +98,13 @@ def run_health_check(project: Project, dataset: str) -> HealthCheckResult:
     context = get_context(project.root)
     checkpoint = ensure_health_checkpoint(context, project, store, dataset)
     result = checkpoint.run()
-    outcomes = [_outcome(r) for run in result.run_results.values() for r in run.results]
+    outcomes = outcomes_from_checkpoint_result(result)
     errors = [o for o in outcomes if o.status == "error"]
     if errors and len(errors) == len(outcomes):
         raise DatasetHealthError(f"dataset {dataset!r}: every expectation raised; first: {errors[0].reason}")
-    update_ids = [o for o in (_update_id(r) for run in result.run_results.values() for r in run.results) if o]
     return HealthCheckResult(
         dataset=dataset,
-        update_id=update_ids[0] if update_ids else None,
+        update_id=tested_update_id(outcomes),
         success=bool(result.success),
         outcomes=outcomes,
         docs_index=docs_index(context),
@@ -125,40 +120,14 @@ def docs_index(context: Any) -> Path | None:
     return None
 
 
+def _owner_name(project: Project, dataset: str) -> str:
+    owner = project.dataset(dataset).owner or {}
+    return str(owner.get("name") or "")
+
+
 def _gx_connection_string(project: Project) -> str:
     # A ${VAR} in the configured URL is handed to GX unexpanded, so GX resolves
     # it at run time and the secret never lands in great_expectations.yml.
     if "${" in project.archive_url_template and not project.archive_url_template.startswith("sqlite"):
         return project.archive_url_template
     return project.archive_url
-
-
-def _outcome(result: Any) -> ExpectationOutcome:
-    config = result.expectation_config
-    details = (result.result or {}).get("details") or {}
-    raised = bool((result.exception_info or {}).get("raised_exception"))
-    if raised:
-        message = (result.exception_info or {}).get("exception_message") or "the expectation raised an error"
-        status, reason = "error", str(message).strip().splitlines()[0]
-    else:
-        status = details.get("status") or ("pass" if result.success else "fail")
-        reason = details.get("reason") or ""
-    return ExpectationOutcome(
-        expectation=config.type,
-        column=config.kwargs.get("column"),
-        success=bool(result.success),
-        status=status,
-        observed=details.get("observed", (result.result or {}).get("observed_value")),
-        expected=details.get("expected"),
-        lower=details.get("lower"),
-        upper=details.get("upper"),
-        score=details.get("score"),
-        reason=reason,
-    )
-
-
-def _update_id(result: Any) -> str | None:
-    return ((result.result or {}).get("details") or {}).get("update_id")
-
-
-__all__ = ["HealthCheckResult", "ExpectationOutcome", "ensure_health_checkpoint", "run_health_check", "docs_index"]

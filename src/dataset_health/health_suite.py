@@ -14,6 +14,7 @@ from importlib import resources
 from typing import Any
 
 import great_expectations as gx
+from great_expectations.exceptions import DataContextError
 
 from dataset_health.archive.schema import KEY_COLUMNS, slug
 from dataset_health.errors import ConfigError
@@ -35,22 +36,49 @@ def load_template(name: str) -> dict[str, Any]:
     return json.loads(resource.read_text(encoding="utf-8"))
 
 
-def build_health_suite(dataset: str, archive_columns: list[str], template: dict[str, Any]) -> gx.ExpectationSuite:
-    """A GX suite for ``dataset`` from ``template``, one expectation per matched column."""
+def template_expectations(archive_columns: list[str], template: dict[str, Any]) -> list[Any]:
+    """The expectations ``template`` asks for on an archive with these columns."""
     from great_expectations.expectations.registry import get_expectation_impl
 
     metrics = [c for c in archive_columns if c not in KEY_COLUMNS]
-    suite = gx.ExpectationSuite(name=suite_name(dataset), meta={"dataset_health": {"dataset": dataset, "template": template.get("name")}})
+    expectations = []
     for rule in template.get("expectations", []):
         kwargs = dict(rule.get("kwargs", {}))
         try:
             expectation_class = get_expectation_impl(rule["type"])
         except Exception as exc:  # GX raises its own not-found error type
-            raise ConfigError(f"health suite template {template.get('name')!r}: unknown expectation {rule.get('type')!r}") from exc
+            raise ConfigError(
+                f"health suite template {template.get('name')!r}: unknown expectation {rule.get('type')!r}"
+            ) from exc
         pattern = kwargs.get("column")
-        columns = fnmatch.filter(metrics, pattern) if pattern else [None]
-        for column in columns:
+        for column in fnmatch.filter(metrics, pattern) if pattern else [None]:
             if column is not None:
                 kwargs["column"] = column
-            suite.add_expectation(expectation_class(**kwargs, meta=rule.get("meta", {})))
+            expectations.append(expectation_class(**kwargs, meta=rule.get("meta", {})))
+    return expectations
+
+
+def ensure_health_suite(context: Any, dataset: str, archive_columns: list[str], template: dict[str, Any]) -> Any:
+    """``dataset``'s health suite in ``context``, created from ``template``.
+
+    An existing suite is the user's: it is kept as it is, and only gains the
+    template's expectations for archive columns it does not cover yet (the
+    monitored dataset gained a column). Edits and removals of the template's
+    other expectations stay.
+    """
+    name = suite_name(dataset)
+    try:
+        suite = context.suites.get(name)
+    except DataContextError:
+        suite = context.suites.add(
+            gx.ExpectationSuite(name=name, meta={"dataset_health": {"dataset": dataset, "template": template.get("name")}})
+        )
+    covered = {_key(e) for e in suite.expectations}
+    for expectation in template_expectations(archive_columns, template):
+        if _key(expectation) not in covered:
+            suite.add_expectation(expectation)  # saved at once: the suite belongs to the context
     return suite
+
+
+def _key(expectation: Any) -> tuple[str, Any]:
+    return expectation.expectation_type, getattr(expectation, "column", None)

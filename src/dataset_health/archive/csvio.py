@@ -95,7 +95,13 @@ def import_csv(
 ) -> AppendResult:
     """Append every row of an archive CSV to ``dataset``'s archive, atomically."""
     frame = read_archive_csv(path, timestamp_column=timestamp_column, update_id_column=update_id_column)
-    return store.append(dataset, frame, text_fields=infer_text_fields(frame))
+    # A column the archive already has keeps its kind: a stray word in a
+    # numeric column is a bad value (named with its update), not text, and a
+    # text column stays text when this file's values happen to look numeric.
+    archived = store.column_kinds(dataset) if store.exists(dataset) else {}
+    inferred = {c for c in infer_text_fields(frame) if archived.get(c) != "number"}
+    text_fields = inferred | {c for c in frame.columns if archived.get(c) == "text"}
+    return store.append(dataset, frame, text_fields=text_fields)
 
 
 def export_csv(store: ArchiveStore, dataset: str, path: str | Path) -> int:
@@ -104,7 +110,9 @@ def export_csv(store: ArchiveStore, dataset: str, path: str | Path) -> int:
     frame[TIMESTAMP] = frame[TIMESTAMP].dt.strftime("%Y-%m-%dT%H:%M:%S.%f").str.replace(r"\.0+$", "", regex=True)
     for name in frame.columns:
         column = frame[name]
-        if pd.api.types.is_float_dtype(column) and (column.dropna() % 1 == 0).all():
+        values = column.dropna()
+        # Only whole numbers a float holds exactly fit Int64; larger ones stay floats.
+        if pd.api.types.is_float_dtype(column) and ((values % 1 == 0) & (values.abs() <= 2**53)).all():
             frame[name] = column.astype("Int64")  # counts read back as they were written
     ordered = [TIMESTAMP, UPDATE_ID] + [c for c in frame.columns if c not in (TIMESTAMP, UPDATE_ID)]
     frame[ordered].to_csv(path, index=False)

@@ -104,9 +104,9 @@ def is_count_field(name: str) -> bool:
 
 
 def is_missing(value: Any) -> bool:
-    if value is None or value is pd.NaT:
+    if value is None or value is pd.NaT or value is pd.NA:
         return True
-    if isinstance(value, float) and math.isnan(value):
+    if isinstance(value, (float, np.floating)) and math.isnan(value):
         return True
     if isinstance(value, str) and value.strip().lower() in _MISSING_WORDS:
         return True

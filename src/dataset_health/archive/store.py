@@ -21,6 +21,8 @@ Promises, each kept by one mechanism:
 from __future__ import annotations
 
 import hashlib
+import re
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,6 +37,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from dataset_health.archive.schema import (
     CAPTURED_AT,
+    TEXT_FIELDS,
     TIMESTAMP,
     UPDATE_ID,
     UpdateRecord,
@@ -84,8 +87,8 @@ def _sqlite_engine(url: sa.URL) -> Engine:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_S * 1000}")
+        _enable_wal(cursor, engine.dialect.dbapi.OperationalError)
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")
@@ -96,12 +99,28 @@ def _sqlite_engine(url: sa.URL) -> Engine:
     return engine
 
 
+def _enable_wal(cursor: Any, locked_error: type[Exception]) -> None:
+    # Turning a new file to WAL needs an exclusive lock, and SQLite reports
+    # "database is locked" at once, without waiting for the busy timeout, when
+    # another process holds a lock: two writers opening a new archive together.
+    # Retry until the mode is set (by us or by them), within the busy timeout.
+    deadline = time.monotonic() + _SQLITE_BUSY_TIMEOUT_S
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except locked_error as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 def create_archive_engine(url: str) -> Engine:
     """A SQLAlchemy engine for an archive URL, tuned for safe concurrent writes."""
     try:
         parsed = sa.make_url(url)
-    except sa.exc.ArgumentError as exc:
-        raise ConfigError(f"archive URL {url!r} is not a SQLAlchemy URL: {exc}") from None
+    except (sa.exc.ArgumentError, ValueError) as exc:  # ValueError: a port that is not a number
+        raise ConfigError(f"archive URL {_hide_password(url)!r} is not a SQLAlchemy URL: {exc}") from None
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed)
     try:
@@ -178,6 +197,17 @@ class ArchiveStore:
             frame[TIMESTAMP] = pd.to_datetime(frame[TIMESTAMP])
         return frame
 
+    def column_kinds(self, dataset: str) -> dict[str, str]:
+        """``"text"`` or ``"number"`` for each metadata column of ``dataset``'s archive."""
+        name = self.table_name(dataset)
+        with self._reading() as conn:
+            table = sa.Table(name, sa.MetaData(), autoload_with=conn)
+        return {
+            c.name: "text" if isinstance(c.type, sa.String) else "number"
+            for c in table.c
+            if c.name not in (UPDATE_ID, TIMESTAMP, CAPTURED_AT)
+        }
+
     def snapshot(self, dataset: str) -> dict[str, str]:
         """The key -> row-hash snapshot stored by the last keyed capture."""
         with self._reading() as conn:
@@ -204,10 +234,11 @@ class ArchiveStore:
         replaces the dataset's stored snapshot in the same transaction.
         """
         _check_dataset_name(dataset)
-        coerced = self._coerce_all(dataset, records, frozenset(text_fields))
+        text_fields = frozenset(text_fields)
+        coerced = self._coerce_all(dataset, records, text_fields)
         captured_at = datetime.now(timezone.utc).replace(tzinfo=None)
         rows = [record.as_row(captured_at) for record in coerced]
-        column_types = _column_types(coerced)
+        column_types = _column_types(coerced, TEXT_FIELDS | text_fields)
         try:
             with self._writing() as conn:
                 table, added = self._ensure_table(conn, dataset, column_types)
@@ -335,16 +366,23 @@ class ArchiveStore:
         if snapshot:
             conn.execute(table.insert(), [{"key": k, "row_hash": h} for k, h in snapshot.items()])
 
-    def _timestamp_of(self, dataset: str, update_id: str) -> datetime:
+    def timestamps(self, dataset: str, update_ids: list[str]) -> dict[str, datetime]:
+        """The timestamp of each archived update id; BadInputError names a missing one."""
         name = self.table_name(dataset)
+        found: dict[str, datetime] = {}
         with self._reading() as conn:
             table = sa.Table(name, sa.MetaData(), autoload_with=conn)
-            stamp = conn.execute(
-                sa.select(table.c[TIMESTAMP]).where(table.c[UPDATE_ID] == update_id)
-            ).scalar()
-        if stamp is None:
-            raise BadInputError(f"dataset {dataset!r} has no archived update {update_id!r}")
-        return stamp
+            for start in range(0, len(update_ids), 500):  # stay under SQLite's bound-parameter limit
+                chunk = update_ids[start : start + 500]
+                query = sa.select(table.c[UPDATE_ID], table.c[TIMESTAMP]).where(table.c[UPDATE_ID].in_(chunk))
+                found.update({update_id: stamp for update_id, stamp in conn.execute(query)})
+        missing = [u for u in update_ids if u not in found]
+        if missing:
+            raise BadInputError(f"dataset {dataset!r} has no archived update {missing[0]!r}")
+        return found
+
+    def _timestamp_of(self, dataset: str, update_id: str) -> datetime:
+        return self.timestamps(dataset, [update_id])[update_id]
 
     @staticmethod
     def _coerce_all(
@@ -368,11 +406,13 @@ class ArchiveStore:
         return list(coerced.values())
 
 
-def _column_types(records: list[UpdateRecord]) -> dict[str, sa.types.TypeEngine]:
+def _column_types(records: list[UpdateRecord], text_fields: frozenset[str]) -> dict[str, sa.types.TypeEngine]:
+    # A text field is text even when this batch only has it missing: its
+    # column must not be created numeric and then refuse the first value.
     types: dict[str, sa.types.TypeEngine] = {}
     for record in records:
         for name, value in record.values.items():
-            if isinstance(value, str):
+            if isinstance(value, str) or name in text_fields:
                 types[name] = sa.Text()
             else:
                 types.setdefault(name, sa.Double())
@@ -390,6 +430,11 @@ def _existing_ids(conn: Connection, table: sa.Table, ids: list[str]) -> set[str]
 # One lock for the whole database: the registry is shared by every dataset,
 # and writes are short, so finer locks would buy little.
 _ADVISORY_LOCK_KEY = int.from_bytes(hashlib.sha1(b"dataset-health archive").digest()[:8], "big", signed=True)
+
+
+def _hide_password(url: str) -> str:
+    """``url`` with its password masked, for a URL that SQLAlchemy cannot parse."""
+    return re.sub(r"(://[^/@:]*:)[^@]*@", r"\1***@", url)
 
 
 def _first_line(exc: BaseException) -> str:

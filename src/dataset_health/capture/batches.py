@@ -50,8 +50,9 @@ def file_batch(path: str | Path, *, dataset: str) -> Any:
 
 def sql_batch(url: str, table: str, *, dataset: str, schema: str | None = None) -> Any:
     """A GX batch of a SQL table; its metrics run in the database."""
-    source = _ephemeral_context().data_sources.add_sql("dataset_health_capture", connection_string=url)
     try:
+        # add_sql tests the connection: a bad URL or a down server fails here.
+        source = _ephemeral_context().data_sources.add_sql("dataset_health_capture", connection_string=url)
         asset = source.add_table_asset(name="dataset", table_name=table, schema_name=schema)
         return asset.add_batch_definition_whole_table("whole").get_batch()
     except Exception as exc:  # GX wraps driver errors in its own types

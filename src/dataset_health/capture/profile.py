@@ -67,9 +67,19 @@ def profile_batch(
     all_columns = list(table["columns"])
     chosen = list(columns) if columns is not None else all_columns
     for name in [key_column, freshness_column, *chosen]:
-        if name is not None and name not in all_columns:
+        if name is None:
+            continue
+        if name not in all_columns:
             raise CaptureError(
                 f"dataset {dataset!r}: column {name!r} is not in the data; columns: {', '.join(map(str, all_columns))}"
+            )
+        # GX finds a column by its case-folded name, so for "id" after "ID" it
+        # would profile "ID": refuse rather than archive wrong numbers.
+        first = next(other for other in all_columns if str(other).casefold() == str(name).casefold())
+        if first != name:
+            raise CaptureError(
+                f"dataset {dataset!r}: column {name!r} differs from column {first!r} only in case, "
+                "which GX cannot tell apart; leave it out with columns="
             )
     types = {entry["name"]: entry["type"] for entry in table["types"]}
     numeric = {name for name in chosen if _is_numeric(types.get(name))}

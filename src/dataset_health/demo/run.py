@@ -16,10 +16,12 @@ from dataset_health.archive.store import ArchiveStore
 from dataset_health.health_check import HealthCheckResult, run_health_check
 from dataset_health.init_project import init_project
 from dataset_health.project import DatasetConfig, Project
+from dataset_health.replay import replay_verdicts
 
 DEMO_DATASET = "court_filings"
 DEMO_OWNER = {"name": "Demo Owner", "email": "owner@example.org", "opted_in": True}
 HISTORY_FILE = "court_filings_history.csv"
+REPLAYED_UPDATES = 120
 
 
 def run_demo(directory: str | Path | None = None) -> tuple[Project, HealthCheckResult]:
@@ -39,4 +41,7 @@ def run_demo(directory: str | Path | None = None) -> tuple[Project, HealthCheckR
     store = ArchiveStore(project.archive_url)
     with resources.as_file(resources.files("dataset_health.demo") / HISTORY_FILE) as history:
         import_csv(store, DEMO_DATASET, history)
+    # Judge the past few months as the suite would have, so the history page
+    # shows a timeline and bands, then check the newest update for real.
+    replay_verdicts(project, DEMO_DATASET, last=REPLAYED_UPDATES)
     return project, run_health_check(project, DEMO_DATASET)

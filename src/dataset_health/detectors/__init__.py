@@ -16,9 +16,15 @@ from dataset_health.detectors.base import (
     Verdict,
     as_float_array,
 )
+from dataset_health.detectors.baselines import BASELINES
+from dataset_health.detectors.change import AbsoluteChange, RateOfChange
+from dataset_health.detectors.iqr import IQRDetector
 from dataset_health.detectors.robust_z import RobustZScore
+from dataset_health.detectors.zscore import ZScore
 
-DETECTORS: dict[str, type[BaseDetector]] = {cls.name: cls for cls in (RobustZScore,)}
+# The detector library; baselines (what today's tools do) are registered beside it.
+LIBRARY = (RobustZScore, ZScore, IQRDetector, RateOfChange, AbsoluteChange)
+DETECTORS: dict[str, type[BaseDetector]] = {cls.name: cls for cls in (*LIBRARY, *BASELINES)}
 DEFAULT_DETECTOR = RobustZScore.name
 
 
@@ -41,7 +47,11 @@ __all__ = [
     "INSUFFICIENT_HISTORY",
     "PASS",
     "BaseDetector",
+    "AbsoluteChange",
+    "IQRDetector",
+    "RateOfChange",
     "RobustZScore",
+    "ZScore",
     "Verdict",
     "as_float_array",
     "make_detector",

@@ -10,12 +10,24 @@ is it anomalous given the history before it? The answer is a
 :class:`Verdict`, with a third outcome beside pass and fail,
 ``insufficient_history``, so that a new dataset is never silently passed
 nor falsely alarmed. Detectors know nothing of GX, SQL or files.
+
+Two kinds of detector share these conventions:
+
+- :class:`BaseDetector` judges one metric: ``fit(values, timestamps)``,
+  ``judge(value, timestamp)``;
+- :class:`BaseMultivariateDetector` judges several archive columns at once:
+  ``fit(frame, timestamps)``, ``judge(row, timestamp)``, and its
+  :class:`MultivariateVerdict` names the columns that drove the score.
+
+Both take an optional boolean ``exclude`` mask in ``fit`` and ``check``:
+rows labelled as incidents are left out of training, so that a known bad
+update neither widens the band nor becomes "normal".
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from numbers import Real
 from typing import Any, ClassVar, Literal
 
@@ -57,7 +69,21 @@ class Verdict:
         return {k: _json_safe(v) for k, v in asdict(self).items()}
 
 
+@dataclass(frozen=True)
+class MultivariateVerdict(Verdict):
+    """A verdict on several metrics at once.
+
+    ``contributions`` maps each column to its share (0 to 1, summing to 1
+    when the score is positive) of what made the row look anomalous, so
+    that an alert can say *which* metrics were odd.
+    """
+
+    contributions: dict[str, float] = field(default_factory=dict)
+
+
 def _json_safe(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
     if isinstance(value, (np.floating, float)):
         value = float(value)
         return value if math.isfinite(value) else None
@@ -87,13 +113,8 @@ class Interval:
         return f"a number in {left}{low}, {high}{right}"
 
 
-class BaseDetector(BaseEstimator):
-    """Base class: parameter checking, the walk-forward ``check`` helper.
-
-    Subclasses set ``name`` and ``_parameter_constraints`` (parameter ->
-    list of allowed values or :class:`Interval`, with ``None`` meaning the
-    parameter may be None), and implement ``fit`` and ``judge``.
-    """
+class _ParameterChecking(BaseEstimator):
+    """``_parameter_constraints`` checked when ``fit`` starts."""
 
     name: ClassVar[str] = "base"
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {}
@@ -108,14 +129,55 @@ class BaseDetector(BaseEstimator):
                 f"{type(self).__name__}: parameter {param!r} must be {wanted}; got {value!r}"
             )
 
-    def fit(self, values: Any, timestamps: Any = None) -> "BaseDetector":
+
+class Rule:
+    """A parameter constraint given by a predicate and what it means in words.
+
+    ``Rule(lambda v: ..., "a list of dates")`` for constraints an
+    :class:`Interval` or a list of allowed values cannot say.
+    """
+
+    def __init__(self, predicate: Any, description: str) -> None:
+        self.predicate, self.description = predicate, description
+
+    def __call__(self, value: Any) -> bool:
+        try:
+            return bool(self.predicate(value))
+        except (TypeError, ValueError):
+            return False
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class BaseDetector(_ParameterChecking):
+    """Base class: parameter checking, the walk-forward ``check`` helper.
+
+    Subclasses set ``name`` and ``_parameter_constraints`` (parameter ->
+    list of allowed values or :class:`Interval`, with ``None`` meaning the
+    parameter may be None), and implement ``fit`` and ``judge``. ``fit``
+    accepts ``exclude``, a boolean mask as long as ``values``: True marks a
+    row to leave out of training (a labelled incident).
+
+    A detector may also offer ``walk_forward(values, timestamps)``, the
+    verdict for every row from the rows before it only, when it can do that
+    much faster than one ``check`` per row (the backtest uses it then).
+    """
+
+    def fit(self, values: Any, timestamps: Any = None, exclude: Any = None) -> "BaseDetector":
         raise NotImplementedError
 
     def judge(self, value: Any, timestamp: Any = None, *, metric: str = "value") -> Verdict:
         raise NotImplementedError
 
-    def check(self, values: Any, timestamps: Any = None, *, metric: str = "value") -> Verdict:
+    def check(
+        self, values: Any, timestamps: Any = None, *, metric: str = "value", exclude: Any = None
+    ) -> Verdict:
         """Fit on every value but the newest, then judge the newest.
+
+        ``exclude`` (optional, as long as ``values``) marks past rows to leave
+        out of training; its last entry is ignored, since the newest value
+        is always the one judged.
 
         Examples
         --------
@@ -126,15 +188,49 @@ class BaseDetector(BaseEstimator):
         values = as_float_array(values)
         if values.size == 0:
             raise ValueError("check() needs at least the value under test")
-        stamps = None if timestamps is None else pd.DatetimeIndex(pd.to_datetime(timestamps))
-        self.fit(values[:-1], None if stamps is None else stamps[:-1])
+        stamps = as_timestamps(timestamps, values.size)
+        past = None if stamps is None else stamps[:-1]
+        if exclude is None:  # detectors written before ``exclude`` still work
+            self.fit(values[:-1], past)
+        else:
+            self.fit(values[:-1], past, exclude=as_mask(exclude, values.size)[:-1])
         return self.judge(values[-1], None if stamps is None else stamps[-1], metric=metric)
+
+
+class BaseMultivariateDetector(_ParameterChecking):
+    """Base class of detectors that judge several archive columns at once.
+
+    ``fit(frame, timestamps=None, exclude=None)`` learns from a DataFrame
+    whose columns are metrics and whose rows are past updates (oldest
+    first); ``judge(row, timestamp=None)`` returns a
+    :class:`MultivariateVerdict` for one new row (a Series indexed by the
+    same column names). The verdict's ``contributions`` name the columns
+    that drove its score.
+    """
+
+    def fit(self, frame: pd.DataFrame, timestamps: Any = None, exclude: Any = None) -> "BaseMultivariateDetector":
+        raise NotImplementedError
+
+    def judge(self, row: pd.Series, timestamp: Any = None, *, metric: str = "update") -> MultivariateVerdict:
+        raise NotImplementedError
+
+    def check(
+        self, frame: pd.DataFrame, timestamps: Any = None, *, metric: str = "update", exclude: Any = None
+    ) -> MultivariateVerdict:
+        """Fit on every row but the newest, then judge the newest."""
+        frame = pd.DataFrame(frame).reset_index(drop=True)
+        if frame.empty:
+            raise ValueError("check() needs at least the row under test")
+        stamps = as_timestamps(timestamps, len(frame))
+        mask = None if exclude is None else as_mask(exclude, len(frame))[:-1]
+        self.fit(frame.iloc[:-1], None if stamps is None else stamps[:-1], exclude=mask)
+        return self.judge(frame.iloc[-1], None if stamps is None else stamps[-1], metric=metric)
 
 
 def _allows(rule: Any, value: Any) -> bool:
     if rule is None:
         return value is None
-    if isinstance(rule, Interval):
+    if isinstance(rule, (Interval, Rule)):
         return rule(value)
     if isinstance(rule, type):
         return isinstance(value, rule) and not isinstance(value, bool)
@@ -146,7 +242,7 @@ def _describe(rule: Any) -> str:
         return "None"
     if isinstance(rule, type):
         return f"an instance of {rule.__name__}"
-    return str(rule) if isinstance(rule, Interval) else repr(rule)
+    return str(rule) if isinstance(rule, (Interval, Rule)) else repr(rule)
 
 
 def as_float_array(values: Any) -> np.ndarray:
@@ -155,7 +251,49 @@ def as_float_array(values: Any) -> np.ndarray:
     Archives can hold junk (text in a numeric column, inf); a detector treats
     such a value as missing rather than crashing or learning from it.
     """
-    series = pd.to_numeric(pd.Series(values, dtype="object"), errors="coerce").astype(float)
-    array = series.to_numpy()
+    try:
+        array = np.array(values, dtype=float)  # the common case: numbers and None/NaN only
+    except (TypeError, ValueError):
+        series = pd.to_numeric(pd.Series(values, dtype="object"), errors="coerce").astype(float)
+        array = series.to_numpy()
+    if array.ndim != 1:
+        array = array.reshape(-1)
     array[~np.isfinite(array)] = np.nan
     return array
+
+
+def as_timestamps(timestamps: Any, size: int | None = None) -> pd.DatetimeIndex | None:
+    """Timestamps as a timezone-naive UTC DatetimeIndex (None stays None).
+
+    Archives mix aware and naive times; comparing them raises, so every
+    detector works in naive UTC.
+    """
+    if timestamps is None:
+        return None
+    if isinstance(timestamps, pd.DatetimeIndex):
+        stamps = timestamps  # already parsed: walk-forward loops pass slices
+    else:
+        stamps = pd.DatetimeIndex(pd.to_datetime(timestamps))
+    if stamps.tz is not None:
+        stamps = stamps.tz_convert("UTC").tz_localize(None)
+    if size is not None and len(stamps) != size:
+        raise ValueError(f"timestamps has {len(stamps)} entries but there are {size} values")
+    return stamps
+
+
+def as_timestamp(timestamp: Any) -> pd.Timestamp | None:
+    """One timestamp, timezone-naive UTC, or None."""
+    if timestamp is None:
+        return None
+    stamp = pd.Timestamp(timestamp)
+    if stamp.tz is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    return stamp
+
+
+def as_mask(exclude: Any, size: int) -> np.ndarray:
+    """An ``exclude`` argument as a boolean array of ``size`` (missing means keep)."""
+    mask = pd.Series(exclude, dtype="object").fillna(False).astype(bool).to_numpy()
+    if mask.size != size:
+        raise ValueError(f"exclude has {mask.size} entries but there are {size} values")
+    return mask

@@ -3,6 +3,20 @@
 from dataset_health.expectations.expect_column_latest_value_to_not_be_anomalous import (
     ExpectColumnLatestValueToNotBeAnomalous,
 )
-from dataset_health.expectations.metrics import ARCHIVE_SERIES, ColumnArchiveSeries
+from dataset_health.expectations.expect_table_schema_to_match_previous_update import (
+    ExpectTableSchemaToMatchPreviousUpdate,
+)
+from dataset_health.expectations.expect_table_to_be_updated_on_schedule import (
+    ExpectTableToBeUpdatedOnSchedule,
+)
+from dataset_health.expectations.metrics import ARCHIVE_ROWS, ARCHIVE_SERIES, ColumnArchiveSeries, TableArchiveRows
 
-__all__ = ["ARCHIVE_SERIES", "ColumnArchiveSeries", "ExpectColumnLatestValueToNotBeAnomalous"]
+__all__ = [
+    "ARCHIVE_ROWS",
+    "ARCHIVE_SERIES",
+    "ColumnArchiveSeries",
+    "ExpectColumnLatestValueToNotBeAnomalous",
+    "ExpectTableSchemaToMatchPreviousUpdate",
+    "ExpectTableToBeUpdatedOnSchedule",
+    "TableArchiveRows",
+]

@@ -31,6 +31,7 @@ MIN_HISTORY_DESCRIPTION = "Fewer past updates than this give the outcome 'insuff
 TRAINING_WINDOW_DESCRIPTION = "How many of the newest past updates form the baseline; null for all."
 SEASONALITY_DESCRIPTION = "'auto', 'none' or 'day_of_week': compare Mondays with Mondays on daily archives."
 TIMESTAMP_COLUMN_DESCRIPTION = "Archive column holding each update's time; it orders the history."
+EXCLUDE_INCIDENTS_DESCRIPTION = "Leave past updates labelled 'incident' out of the history the detector learns from."
 FAIL_ON_INSUFFICIENT_HISTORY_DESCRIPTION = (
     "Fail instead of passing (with details saying so) when the history is too short."
 )
@@ -52,6 +53,7 @@ class ExpectColumnLatestValueToNotBeAnomalous(SerializeEveryKwarg, ColumnAggrega
         seasonality: {SEASONALITY_DESCRIPTION}
         timestamp_column: {TIMESTAMP_COLUMN_DESCRIPTION}
         fail_on_insufficient_history: {FAIL_ON_INSUFFICIENT_HISTORY_DESCRIPTION}
+        exclude_incidents: {EXCLUDE_INCIDENTS_DESCRIPTION}
 
     The result's details carry the detector's verdict: status, score,
     expected value and range, history size, detector and a one-line reason.
@@ -69,6 +71,7 @@ class ExpectColumnLatestValueToNotBeAnomalous(SerializeEveryKwarg, ColumnAggrega
     fail_on_insufficient_history: bool = pydantic.Field(
         default=False, description=FAIL_ON_INSUFFICIENT_HISTORY_DESCRIPTION
     )
+    exclude_incidents: bool = pydantic.Field(default=True, description=EXCLUDE_INCIDENTS_DESCRIPTION)
 
     metric_dependencies: ClassVar[Tuple[str, ...]] = (ARCHIVE_SERIES,)
     success_keys: ClassVar[Tuple[str, ...]] = (
@@ -80,6 +83,7 @@ class ExpectColumnLatestValueToNotBeAnomalous(SerializeEveryKwarg, ColumnAggrega
         "seasonality",
         "timestamp_column",
         "fail_on_insufficient_history",
+        "exclude_incidents",
     )
     args_keys: ClassVar[Tuple[str, ...]] = ("column",)
 
@@ -90,8 +94,33 @@ class ExpectColumnLatestValueToNotBeAnomalous(SerializeEveryKwarg, ColumnAggrega
     }
 
     def _validate(self, metrics: dict, runtime_configuration: dict | None = None, execution_engine: Any = None) -> dict:
-        series = metrics[ARCHIVE_SERIES]
-        detector = make_detector(
+        success, details = self.judge_series(metrics[ARCHIVE_SERIES])
+        return {"success": success, "result": {"observed_value": details.get("observed"), "details": details}}
+
+    def judge_series(self, series: list[list[Any]]) -> tuple[bool, dict[str, Any]]:
+        """Judge the newest of ``[update_id, timestamp, value, label]`` rows.
+
+        Past updates labelled ``incident`` are left out of the history, so
+        a known bad load never teaches the detector that bad is normal.
+        Shared by the GX validation and by the replay of past checks.
+        """
+        if not series:
+            details = {"status": INSUFFICIENT_HISTORY, "reason": f"{self.column} has no archived updates",
+                       "history_size": 0, "detector": self.detector}
+            return not self.fail_on_insufficient_history, details
+        *past, newest = series
+        if self.exclude_incidents:
+            past = [row for row in past if row[3] != "incident"]
+        rows = [*past, newest]
+        verdict = self._make_detector().check([r[2] for r in rows], [r[1] for r in rows], metric=self.column)
+        failed = verdict.status == FAIL or (
+            verdict.status == INSUFFICIENT_HISTORY and self.fail_on_insufficient_history
+        )
+        details = {**verdict.to_dict(), "update_id": newest[0], "update_timestamp": newest[1]}
+        return bool(not failed), details
+
+    def _make_detector(self):
+        return make_detector(
             self.detector,
             sensitivity=self.sensitivity,
             direction=self.direction,
@@ -99,17 +128,6 @@ class ExpectColumnLatestValueToNotBeAnomalous(SerializeEveryKwarg, ColumnAggrega
             training_window=self.training_window,
             seasonality=self.seasonality,
         )
-        if not series:
-            return {"success": not self.fail_on_insufficient_history,
-                    "result": {"observed_value": None, "details": {"status": INSUFFICIENT_HISTORY,
-                               "reason": f"{self.column} has no archived updates", "history_size": 0}}}
-        update_ids, stamps, values = zip(*series)
-        verdict = detector.check(list(values), list(stamps), metric=self.column)
-        failed = verdict.status == FAIL or (
-            verdict.status == INSUFFICIENT_HISTORY and self.fail_on_insufficient_history
-        )
-        details = {**verdict.to_dict(), "update_id": update_ids[-1], "update_timestamp": stamps[-1]}
-        return {"success": bool(not failed), "result": {"observed_value": verdict.observed, "details": details}}
 
     @classmethod
     @renderer(renderer_type=LegacyRendererType.PRESCRIPTIVE)

@@ -1,7 +1,9 @@
 """The one GX metric our expectations read: an archive column in update order.
 
-``column.dh_archive_series`` returns ``[update_id, timestamp, value]``
-triples ordered by timestamp then update id, oldest first. It is computed by
+``column.dh_archive_series`` returns ``[update_id, timestamp, value, label]``
+rows ordered by timestamp then update id, oldest first; ``label`` is the
+owner's label of the update (``incident``, ``expected``) or None, and always
+None on an archive without a label column. It is computed by
 one query on SQL engines (SQLite, PostgreSQL, any SQLAlchemy dialect) and by
 one sort on pandas, so every expectation judges the same series whatever
 engine holds the archive.
@@ -19,14 +21,17 @@ from great_expectations.expectations.metrics.column_aggregate_metric_provider im
     ColumnAggregateMetricProvider,
 )
 from great_expectations.expectations.metrics.metric_provider import metric_value
+from great_expectations.expectations.metrics.table_metric_provider import TableMetricProvider
+from great_expectations.validator.metric_configuration import MetricConfiguration
 
 from dataset_health.archive.schema import TIMESTAMP, UPDATE_ID
+from dataset_health.archive.verdicts import LABEL
 
 ARCHIVE_SERIES = "column.dh_archive_series"
 
 
 class ColumnArchiveSeries(ColumnAggregateMetricProvider):
-    """``[update_id, timestamp, value]`` of every archived update, oldest first."""
+    """``[update_id, timestamp, value, label]`` of every archived update, oldest first."""
 
     metric_name = ARCHIVE_SERIES
     value_keys = ("timestamp_column", "update_id_column")
@@ -37,8 +42,9 @@ class ColumnArchiveSeries(ColumnAggregateMetricProvider):
         frame, _, accessor = execution_engine.get_compute_domain(metric_domain_kwargs, MetricDomainTypes.COLUMN)
         order = [metric_value_kwargs["timestamp_column"], metric_value_kwargs["update_id_column"]]
         ordered = frame.sort_values(order, kind="mergesort")
-        triples = ordered[[order[1], order[0], accessor["column"]]]
-        return [_triple(row) for row in triples.itertuples(index=False, name=None)]
+        labels = ordered[LABEL] if LABEL in ordered else pd.Series(None, index=ordered.index, dtype=object)
+        rows = zip(ordered[order[1]], ordered[order[0]], ordered[accessor["column"]], labels)
+        return [_row(row) for row in rows]
 
     @metric_value(engine=SqlAlchemyExecutionEngine)
     def _sqlalchemy(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, metrics, runtime_configuration):
@@ -47,15 +53,69 @@ class ColumnArchiveSeries(ColumnAggregateMetricProvider):
             selectable = selectable.subquery()
         stamp = sa.column(metric_value_kwargs["timestamp_column"])
         update_id = sa.column(metric_value_kwargs["update_id_column"])
+        label = sa.column(LABEL) if LABEL in metrics["table.columns"] else sa.null()
         query = (
-            sa.select(update_id, stamp, sa.column(accessor["column"]))
+            sa.select(update_id, stamp, sa.column(accessor["column"]), label)
             .select_from(selectable)
             .order_by(stamp, update_id)
         )
-        return [_triple(row) for row in execution_engine.execute_query(query).fetchall()]
+        return [_row(row) for row in execution_engine.execute_query(query).fetchall()]
 
 
-def _triple(row: Any) -> list[Any]:
-    update_id, stamp, value = row
+def _row(row: Any) -> list[Any]:
+    update_id, stamp, value, label = row
     stamp = None if stamp is None or stamp is pd.NaT else pd.Timestamp(stamp).isoformat()
-    return [None if update_id is None else str(update_id), stamp, value]
+    label = label if isinstance(label, str) and label else None
+    return [None if update_id is None else str(update_id), stamp, value, label]
+
+
+ARCHIVE_ROWS = "table.dh_archive_rows"
+
+
+class TableArchiveRows(TableMetricProvider):
+    """Archived updates as dicts of ``update_id``, ``timestamp`` and the
+    requested ``columns`` (those the archive has), oldest first."""
+
+    metric_name = ARCHIVE_ROWS
+    value_keys = ("columns", "timestamp_column", "update_id_column")
+    default_kwarg_values = {"columns": (), "timestamp_column": TIMESTAMP, "update_id_column": UPDATE_ID}
+
+    @metric_value(engine=PandasExecutionEngine)
+    def _pandas(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, metrics, runtime_configuration):
+        frame, _, _ = execution_engine.get_compute_domain(metric_domain_kwargs, MetricDomainTypes.TABLE)
+        stamp, update_id = metric_value_kwargs["timestamp_column"], metric_value_kwargs["update_id_column"]
+        wanted = [c for c in metric_value_kwargs["columns"] or () if c in frame.columns]
+        ordered = frame.sort_values([stamp, update_id], kind="mergesort")[[update_id, stamp, *wanted]]
+        return [_record(dict(zip(ordered.columns, values)), stamp, update_id)
+                for values in ordered.itertuples(index=False, name=None)]
+
+    @metric_value(engine=SqlAlchemyExecutionEngine)
+    def _sqlalchemy(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, metrics, runtime_configuration):
+        selectable, _, _ = execution_engine.get_compute_domain(metric_domain_kwargs, MetricDomainTypes.TABLE)
+        if isinstance(selectable, (sa.sql.Select, sa.sql.selectable.TextualSelect)):
+            selectable = selectable.subquery()
+        stamp, update_id = metric_value_kwargs["timestamp_column"], metric_value_kwargs["update_id_column"]
+        present = set(metrics["table.columns"])
+        wanted = [c for c in metric_value_kwargs["columns"] or () if c in present]
+        query = (
+            sa.select(*(sa.column(c) for c in (update_id, stamp, *wanted)))
+            .select_from(selectable)
+            .order_by(sa.column(stamp), sa.column(update_id))
+        )
+        return [_record(dict(row._mapping), stamp, update_id) for row in execution_engine.execute_query(query)]
+
+    @classmethod
+    def _get_evaluation_dependencies(cls, metric, configuration=None, execution_engine=None, runtime_configuration=None):
+        dependencies = super()._get_evaluation_dependencies(
+            metric=metric, configuration=configuration, execution_engine=execution_engine,
+            runtime_configuration=runtime_configuration,
+        )
+        dependencies["table.columns"] = MetricConfiguration("table.columns", metric.metric_domain_kwargs)
+        return dependencies
+
+
+def _record(row: dict[str, Any], stamp: str, update_id: str) -> dict[str, Any]:
+    value = row.pop(stamp)
+    row[TIMESTAMP] = None if value is None or value is pd.NaT else pd.Timestamp(value).isoformat()
+    row[UPDATE_ID] = str(row.pop(update_id))
+    return {k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}

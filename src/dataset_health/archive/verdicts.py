@@ -1,0 +1,145 @@
+"""Verdicts and labels, stored beside the archive they judge.
+
+Each health check writes one row per (update, expectation, metric) into
+``dh_verdicts``: status, score, observed value, expected value and range,
+reason. The archive row of the update gets a summary (``health_status``,
+``health_failed``, ``health_checked_at``) so that a plain ``SELECT`` on the
+archive shows which updates were unhealthy. Owners' labels
+(``label`` = incident | expected, ``label_note``) go onto the archive row too.
+All of it is text, so no detector mistakes it for a metric.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
+
+from dataset_health.archive.schema import TIMESTAMP, UPDATE_ID, parse_number
+from dataset_health.archive.store import ArchiveStore
+from dataset_health.errors import ArchiveError, BadInputError
+
+VERDICT_TABLE = "dh_verdicts"
+HEALTH_STATUS = "health_status"
+HEALTH_FAILED = "health_failed"
+HEALTH_CHECKED_AT = "health_checked_at"
+LABEL = "label"
+LABEL_NOTE = "label_note"
+LABELS = ("incident", "expected")
+
+_NUMBERS = ("score", "observed", "expected", "lower", "upper")
+SUMMARY_FIELDS = (HEALTH_STATUS, HEALTH_FAILED, HEALTH_CHECKED_AT)
+
+
+def _verdict_table(metadata: sa.MetaData) -> sa.Table:
+    return sa.Table(
+        VERDICT_TABLE,
+        metadata,
+        sa.Column("dataset", sa.Text, primary_key=True),
+        sa.Column("update_id", sa.Text, primary_key=True),
+        sa.Column("expectation", sa.Text, primary_key=True),
+        sa.Column("metric", sa.Text, primary_key=True),
+        sa.Column("status", sa.Text, nullable=False),
+        sa.Column("success", sa.Boolean, nullable=False),
+        *(sa.Column(name, sa.Double) for name in _NUMBERS),
+        sa.Column("reason", sa.Text),
+        sa.Column("checked_at", sa.DateTime, nullable=False),
+    )
+
+
+def record_verdicts(
+    store: ArchiveStore,
+    dataset: str,
+    outcomes_by_update: Mapping[str, Iterable[Mapping[str, Any]]],
+    *,
+    checked_at: datetime | None = None,
+) -> None:
+    """Store the outcomes of one or more checks and summarise them onto the
+    archive rows of the updates they judged.
+
+    ``outcomes_by_update`` maps an update id to mappings with keys
+    expectation, metric, status, success and optionally score, observed,
+    expected, lower, upper, reason. Checking an update again replaces its
+    verdicts.
+    """
+    checked_at = (checked_at or datetime.now(timezone.utc)).replace(tzinfo=None)
+    rows = {
+        update_id: [_verdict_row(dataset, update_id, outcome, checked_at) for outcome in outcomes]
+        for update_id, outcomes in outcomes_by_update.items()
+    }
+    table = _verdict_table(sa.MetaData())
+    try:
+        with store._writing() as conn:
+            table.create(conn, checkfirst=True)
+            for update_id, update_rows in rows.items():
+                conn.execute(table.delete().where(table.c.dataset == dataset, table.c.update_id == update_id))
+                if update_rows:
+                    conn.execute(table.insert(), update_rows)
+    except SQLAlchemyError as exc:
+        raise ArchiveError(f"dataset {dataset!r}: could not store verdicts: {exc}") from exc
+    stamps = store.timestamps(dataset, list(rows))
+    summaries = []
+    for update_id, update_rows in rows.items():
+        failed = sorted({row["metric"] or row["expectation"] for row in update_rows if not row["success"]})
+        summaries.append({
+            UPDATE_ID: update_id,
+            TIMESTAMP: stamps[update_id],
+            HEALTH_STATUS: "unhealthy" if failed else "healthy",
+            HEALTH_FAILED: ",".join(failed),
+            HEALTH_CHECKED_AT: checked_at.isoformat(timespec="seconds"),
+        })
+    store.append(dataset, summaries, text_fields=SUMMARY_FIELDS)
+
+
+def read_verdicts(store: ArchiveStore, dataset: str) -> pd.DataFrame:
+    """Every stored verdict of ``dataset`` (empty frame when none)."""
+    table = _verdict_table(sa.MetaData())
+    columns = [c.name for c in table.columns]
+    with store._reading() as conn:
+        if not sa.inspect(conn).has_table(VERDICT_TABLE):
+            return pd.DataFrame(columns=columns)
+        rows = conn.execute(sa.select(table).where(table.c.dataset == dataset)).all()
+    return pd.DataFrame(rows, columns=columns)
+
+
+def set_label(store: ArchiveStore, dataset: str, update_id: str, label: str, note: str | None = None) -> None:
+    """Label an archived update as an ``incident`` or as ``expected`` behaviour."""
+    if label not in LABELS:
+        raise BadInputError(f"dataset {dataset!r}: label must be one of {', '.join(LABELS)}; got {label!r}")
+    store.set_values(dataset, update_id, {LABEL: label, LABEL_NOTE: note or ""})
+
+
+def _verdict_row(dataset: str, update_id: str, outcome: Mapping[str, Any], checked_at: datetime) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "dataset": dataset,
+        "update_id": update_id,
+        "expectation": str(outcome["expectation"]),
+        "metric": str(outcome.get("metric") or ""),
+        "status": str(outcome["status"]),
+        "success": bool(outcome["success"]),
+        "reason": outcome.get("reason"),
+        "checked_at": checked_at,
+    }
+    for name in _NUMBERS:
+        try:
+            row[name] = parse_number(outcome.get(name))
+        except ValueError:
+            row[name] = None  # a non-numeric observed value (e.g. a schema) has no band to draw
+    return row
+
+
+__all__ = [
+    "HEALTH_CHECKED_AT",
+    "HEALTH_FAILED",
+    "HEALTH_STATUS",
+    "LABEL",
+    "LABELS",
+    "LABEL_NOTE",
+    "read_verdicts",
+    "record_verdicts",
+    "set_label",
+]

@@ -1,0 +1,338 @@
+"""Walk-forward backtest: what a detector would have said about every past update.
+
+Each row of an archive is judged as if it were the newest update, from the
+rows before it in time only (:func:`backtest`). Every numeric column is
+watched unless ``metrics`` names some; each metric gets its own verdict, and
+a *combiner* turns the verdicts of one row into the row's verdict. The
+default combiner, :func:`any_metric_fails`, flags a row when any metric
+fails; the combiner is a parameter so that a smarter one can replace it.
+
+A detector that offers ``walk_forward(values, timestamps, metric=...)``
+judges a whole series in one pass; the others are called once per row
+through ``check``. Both give the same verdicts.
+
+Scoring the result against labels is :func:`dataset_health.scoring.score_events`
+(re-exported here).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from dataset_health.archive.csvio import read_archive_csv
+from dataset_health.archive.schema import KEY_COLUMNS, TIMESTAMP, infer_text_fields, parse_number, parse_timestamp
+from dataset_health.detector_config import AUTO, DetectorConfig, resolve_config
+from dataset_health.detectors import FAIL, INSUFFICIENT_HISTORY, PASS, Verdict
+from dataset_health.errors import BadInputError, ConfigError, SchemaError
+from dataset_health.scoring import score_events
+
+VERDICT_COLUMNS = ("timestamp", "is_anomaly", "status", "score", "failed_metrics")
+
+# A multivariate verdict names the columns whose share of the score is at
+# least this (or else its largest one) as the failed metrics.
+_CONTRIBUTION_SHARE = 0.25
+
+
+@dataclass(frozen=True)
+class ArchiveSeries:
+    """An archive ready to walk: metric values in time order, and the way back.
+
+    ``order[k]`` is the input row of the k-th row in time; ``values`` maps
+    each watched metric to its floats in time order (NaN where missing).
+    """
+
+    timestamps: pd.DatetimeIndex
+    order: np.ndarray
+    values: Mapping[str, np.ndarray]
+    input_timestamps: pd.Series
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return tuple(self.values)
+
+    @property
+    def rows(self) -> int:
+        return len(self.timestamps)
+
+    def frame(self) -> pd.DataFrame:
+        """The metric values as a DataFrame, rows in time order."""
+        return pd.DataFrame(dict(self.values))
+
+    def to_input_order(self, array: np.ndarray) -> np.ndarray:
+        """Rows of ``array`` (in time order) put back in input order."""
+        result = np.empty_like(array)
+        result[self.order] = array
+        return result
+
+
+@dataclass(frozen=True)
+class MetricVerdicts:
+    """The walk-forward verdicts of every watched metric: rows (in time order) x metrics."""
+
+    metrics: tuple[str, ...]
+    status: np.ndarray
+    score: np.ndarray
+
+    @property
+    def failed(self) -> np.ndarray:
+        return self.status == FAIL
+
+
+#: Turns the verdicts of every metric into one verdict per row: a DataFrame
+#: with ``is_anomaly`` (0/1), ``status``, ``score`` and ``failed_metrics``.
+Combiner = Callable[[MetricVerdicts], pd.DataFrame]
+
+
+def any_metric_fails(verdicts: MetricVerdicts) -> pd.DataFrame:
+    """A row fails when any of its metrics fails.
+
+    Its status is ``pass`` when no metric failed and at least one passed,
+    ``insufficient_history`` when no metric could be judged. Its score is
+    the highest metric score; ``failed_metrics`` lists the failed metrics,
+    comma-separated, in column order.
+    """
+    failed = verdicts.failed
+    judged = verdicts.status == PASS
+    any_failed = failed.any(axis=1)
+    status = np.where(any_failed, FAIL, np.where(judged.any(axis=1), PASS, INSUFFICIENT_HISTORY))
+    scores = verdicts.score
+    has_score = ~np.isnan(scores).all(axis=1) if scores.size else np.zeros(len(status), dtype=bool)
+    score = np.full(len(status), np.nan)
+    score[has_score] = np.nanmax(scores[has_score], axis=1)
+    names = np.array(verdicts.metrics, dtype=object)
+    failed_metrics = [",".join(names[row]) for row in failed]
+    return pd.DataFrame({"is_anomaly": any_failed.astype(int), "status": status, "score": score,
+                         "failed_metrics": failed_metrics})
+
+
+def backtest(
+    frame: pd.DataFrame,
+    *,
+    metrics: list[str] | None = None,
+    detector: str | Mapping[str, Any] | DetectorConfig = AUTO,
+    timestamp_column: str = TIMESTAMP,
+    combine: Combiner = any_metric_fails,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """Judge every row of an archive from the rows before it.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        One row per update: a timestamp column and metric columns (numbers,
+        or text as read from CSV). Non-numeric columns are ignored.
+    metrics : list of str, optional
+        The columns to watch (default: every numeric column).
+    detector : "auto", str, dict or DetectorConfig, default="auto"
+        ``"auto"`` is :data:`~dataset_health.detector_config.DEFAULT_CONFIG`;
+        a registry name uses that detector's defaults.
+    timestamp_column : str, default="timestamp"
+        The column that orders the updates in time.
+    combine : callable, default=any_metric_fails
+        Turns the verdicts of one row's metrics into the row's verdict.
+    progress : bool, default=False
+        Show a progress bar on stderr (when it is a terminal).
+
+    Returns
+    -------
+    DataFrame
+        One row per input row, in input order: ``timestamp`` (as given),
+        ``is_anomaly`` (0/1), ``status`` (pass, fail or
+        insufficient_history), ``score`` and ``failed_metrics``.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"timestamp": pd.date_range("2024-01-01", periods=12),
+    ...                       "rows_created": [100, 104, 98, 101, 99, 103, 100, 102, 97, 101, 99, 12]})
+    >>> backtest(frame, detector="elementary_z")["status"].tolist()[-2:]
+    ['pass', 'fail']
+    """
+    config = resolve_config(detector)
+    series = prepare(frame, metrics=metrics, timestamp_column=timestamp_column)
+    rows = row_verdicts(series, config, combine=combine, progress=progress)
+    return finish(series, rows)
+
+
+def prepare(frame: pd.DataFrame, *, metrics: list[str] | None = None, timestamp_column: str = TIMESTAMP) -> ArchiveSeries:
+    """The watched metrics of ``frame`` as floats in time order."""
+    if timestamp_column not in frame.columns:
+        raise SchemaError(f"the archive has no timestamp column {timestamp_column!r}; "
+                          f"columns: {', '.join(map(str, frame.columns))}")
+    if frame.empty:
+        raise BadInputError("the archive has no rows")
+    stamps = _parse_timestamps(frame[timestamp_column])
+    order = np.argsort(stamps.asi8, kind="stable")  # ties keep their input order
+    watched = _watched_metrics(frame, metrics, timestamp_column)
+    values = {name: _as_numbers(frame[name])[order] for name in watched}
+    return ArchiveSeries(stamps[order], order, values, frame[timestamp_column])
+
+
+def row_verdicts(series: ArchiveSeries, config: DetectorConfig, *, combine: Combiner = any_metric_fails,
+                 progress: bool = False) -> pd.DataFrame:
+    """One verdict per row (in time order), from a univariate or multivariate detector."""
+    if config.multivariate:
+        return multivariate_verdicts(series, config, progress=progress)
+    return combine(metric_verdicts(series, config, progress=progress))
+
+
+def metric_verdicts(series: ArchiveSeries, config: DetectorConfig, *, progress: bool = False) -> MetricVerdicts:
+    """The walk-forward verdicts of every watched metric, each judged on its own."""
+    status = np.empty((series.rows, len(series.metrics)), dtype=object)
+    score = np.full((series.rows, len(series.metrics)), np.nan)
+    with tqdm(total=series.rows * len(series.metrics), desc=f"backtest {config.name}", unit="point",
+              disable=None if progress else True, leave=False) as bar:
+        for column, metric in enumerate(series.metrics):
+            detector = config.make(metric)
+            verdicts = walk_forward(detector, series.values[metric], series.timestamps, metric=metric, bar=bar)
+            status[:, column] = [v.status for v in verdicts]
+            score[:, column] = [np.nan if v.score is None else v.score for v in verdicts]
+    return MetricVerdicts(series.metrics, status, score)
+
+
+def walk_forward(detector: Any, values: np.ndarray, timestamps: pd.DatetimeIndex, *, metric: str,
+                 bar: Any = None) -> list[Verdict]:
+    """The verdict of every row of one metric from the rows before it (rows in time order)."""
+    fast = getattr(detector, "walk_forward", None)
+    if callable(fast):
+        verdicts = list(fast(values, timestamps, metric=metric))
+        if bar is not None:
+            bar.update(len(values))
+        return verdicts
+    verdicts = []
+    for t in range(len(values)):
+        verdicts.append(detector.check(values[: t + 1], timestamps[: t + 1], metric=metric))
+        if bar is not None:
+            bar.update(1)
+    return verdicts
+
+
+def multivariate_verdicts(series: ArchiveSeries, config: DetectorConfig, *, progress: bool = False) -> pd.DataFrame:
+    """One verdict per row from a detector that judges all watched metrics at once."""
+    detector = config.make()
+    frame = series.frame()
+    fast = getattr(detector, "walk_forward", None)
+    if callable(fast):
+        verdicts = list(fast(frame, series.timestamps, metric="update"))
+    else:
+        rows = tqdm(range(series.rows), desc=f"backtest {config.name}", unit="row",
+                    disable=None if progress else True, leave=False)
+        verdicts = [detector.check(frame.iloc[: t + 1], series.timestamps[: t + 1], metric="update") for t in rows]
+    return pd.DataFrame({
+        "is_anomaly": [int(v.status == FAIL) for v in verdicts],
+        "status": [v.status for v in verdicts],
+        "score": [np.nan if v.score is None else v.score for v in verdicts],
+        "failed_metrics": [",".join(_drivers(v)) if v.status == FAIL else "" for v in verdicts],
+    })
+
+
+def finish(series: ArchiveSeries, rows: pd.DataFrame) -> pd.DataFrame:
+    """Row verdicts (time order) as the backtest's output: input order, input timestamps."""
+    result = pd.DataFrame({"timestamp": series.input_timestamps.to_numpy()})
+    for column in VERDICT_COLUMNS[1:]:
+        result[column] = series.to_input_order(rows[column].to_numpy())
+    result["is_anomaly"] = result["is_anomaly"].astype(int)
+    result["score"] = result["score"].astype(float)
+    return result
+
+
+def backtest_csv(
+    archive: str | Path,
+    output: str | Path,
+    *,
+    metrics: list[str] | None = None,
+    detector: str | Mapping[str, Any] | DetectorConfig = AUTO,
+    timestamp_column: str = TIMESTAMP,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """Backtest an archive CSV and write the verdicts CSV; returns the verdicts."""
+    frame = read_archive_csv(archive, timestamp_column=timestamp_column)
+    verdicts = backtest(frame, metrics=metrics, detector=detector, progress=progress)
+    try:
+        verdicts.to_csv(output, index=False)
+    except OSError as exc:
+        raise BadInputError(f"cannot write verdicts to {str(output)!r}: {exc.strerror or exc}") from None
+    return verdicts
+
+
+def _drivers(verdict: Any) -> list[str]:
+    shares = getattr(verdict, "contributions", None) or {}
+    ranked = sorted(shares.items(), key=lambda item: -item[1])
+    return [name for name, share in ranked if share >= _CONTRIBUTION_SHARE] or [name for name, _ in ranked[:1]]
+
+
+def _parse_timestamps(column: pd.Series) -> pd.DatetimeIndex:
+    try:
+        stamps = pd.to_datetime(column, utc=True, format="mixed")
+        if stamps.isna().any():
+            raise ValueError("missing")
+    except (ValueError, TypeError):
+        # Find the first bad row to name it, the archive's own way.
+        for position, value in enumerate(column):
+            try:
+                parse_timestamp(value)
+            except ValueError as exc:
+                raise BadInputError(f"row {position + 1}: field {column.name!r}: {exc}") from None
+        raise BadInputError(f"field {column.name!r} holds values that are not dates and times") from None
+    return pd.DatetimeIndex(stamps).tz_localize(None)
+
+
+def _watched_metrics(frame: pd.DataFrame, metrics: list[str] | None, timestamp_column: str) -> list[str]:
+    skip = set(KEY_COLUMNS) | {timestamp_column}
+    text = infer_text_fields(frame)
+    numeric = [c for c in frame.columns if c not in skip and c not in text and _has_numbers(frame[c])]
+    if metrics is None:
+        if not numeric:
+            raise BadInputError("the archive has no numeric metric column to watch")
+        return numeric
+    if not metrics:
+        raise ConfigError("metrics is empty: name at least one column, or pass None to watch every numeric column")
+    for name in metrics:
+        if name not in frame.columns:
+            raise SchemaError(f"the archive has no column {name!r}; numeric columns: {', '.join(numeric) or 'none'}")
+        if name not in numeric:
+            raise BadInputError(f"column {name!r} holds no numbers to watch")
+    return list(dict.fromkeys(metrics))
+
+
+def _has_numbers(column: pd.Series) -> bool:
+    return bool(np.isfinite(_as_numbers(column)).any())
+
+
+def _as_numbers(column: pd.Series) -> np.ndarray:
+    """A column as floats: missing, junk and infinities become NaN."""
+    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        values = column.to_numpy(dtype=float, na_value=np.nan)
+    else:
+        values = np.array([_number_or_nan(v) for v in column], dtype=float)
+    values[~np.isfinite(values)] = np.nan
+    return values
+
+
+def _number_or_nan(value: Any) -> float:
+    try:
+        number = parse_number(value)
+    except ValueError:
+        return np.nan
+    return np.nan if number is None else number
+
+
+__all__ = [
+    "ArchiveSeries",
+    "Combiner",
+    "MetricVerdicts",
+    "any_metric_fails",
+    "backtest",
+    "backtest_csv",
+    "metric_verdicts",
+    "prepare",
+    "row_verdicts",
+    "score_events",
+    "walk_forward",
+]

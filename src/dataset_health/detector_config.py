@@ -1,0 +1,192 @@
+"""Detector configurations: which detector judges each metric, and how.
+
+A :class:`DetectorConfig` names a registered detector, the parameters it
+uses for every metric, and overrides for the metrics matching a column
+pattern (``null_fraction__*``; the first matching pattern wins). The
+backtest, the competition and the suites written from a competition all
+speak it, so a configuration that won a backtest is exactly the one a
+health suite runs.
+
+:data:`DEFAULT_CONFIG` is the recommended configuration, what ``"auto"``
+means everywhere. It is defined here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import glob
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from dataset_health.detectors import DETECTORS, BaseDetector, make_detector
+from dataset_health.detectors.base import BaseMultivariateDetector
+from dataset_health.errors import ConfigError
+
+AUTO = "auto"
+
+#: The expectation a health suite judges one archive metric with.
+SUITE_EXPECTATION = "expect_column_latest_value_to_not_be_anomalous"
+
+#: The detector parameters that expectation passes to ``make_detector``; a
+#: detector must take all of them to be run from a health suite.
+SUITE_DETECTOR_PARAMS = ("sensitivity", "direction", "min_history", "training_window", "seasonality")
+
+
+@dataclass(frozen=True)
+class DetectorConfig:
+    """A detector and its parameters, for every metric of an archive.
+
+    Parameters
+    ----------
+    detector : str
+        Registry name (``dataset_health.detectors.DETECTORS``).
+    params : mapping, optional
+        Parameters for every metric; the detector's defaults fill the rest.
+    overrides : tuple of (pattern, mapping), optional
+        Parameters for the metrics whose name matches ``pattern``
+        (``fnmatch``, case-sensitive), laid over ``params``; the first
+        matching pattern wins.
+    label : str, optional
+        The name shown in results (default: ``detector``).
+
+    Examples
+    --------
+    >>> config = DetectorConfig("robust_z", {"sensitivity": 5.0}, (("rows_deleted", {"direction": "up"}),))
+    >>> config.params_for("rows_deleted")
+    {'sensitivity': 5.0, 'direction': 'up'}
+    """
+
+    detector: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    overrides: tuple[tuple[str, Mapping[str, Any]], ...] = ()
+    label: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.label or self.detector
+
+    @property
+    def multivariate(self) -> bool:
+        """Whether the detector judges all metrics of a row at once."""
+        return issubclass(DETECTORS.get(self.detector, BaseDetector), BaseMultivariateDetector)
+
+    def params_for(self, metric: str) -> dict[str, Any]:
+        """The parameters given for ``metric``: ``params`` with its override laid over."""
+        for pattern, params in self.overrides:
+            if fnmatch.fnmatchcase(metric, pattern):
+                return {**self.params, **params}
+        return dict(self.params)
+
+    def make(self, metric: str = "") -> Any:
+        """A new, unfitted detector for ``metric``, its parameters checked."""
+        return self._build(self.params_for(metric))
+
+    def validate(self) -> "DetectorConfig":
+        """Check every parameter set once; returns self."""
+        self._build(self.params)
+        for _, params in self.overrides:
+            self._build({**self.params, **params})
+        return self
+
+    def _build(self, params: Mapping[str, Any]) -> Any:
+        if self.detector not in DETECTORS:
+            raise ConfigError(f"unknown detector {self.detector!r}; known: {', '.join(sorted(DETECTORS))}")
+        try:
+            detector = make_detector(self.detector, **params)
+            detector._validate_params()  # fail now, not at the first fit deep in a backtest
+        except ValueError as exc:
+            raise ConfigError(f"detector configuration {self.name!r}: {exc}") from None
+        return detector
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict; :meth:`from_dict` reads it back."""
+        data: dict[str, Any] = {"detector": self.detector, "params": dict(self.params)}
+        if self.overrides:
+            data["overrides"] = [{"column": pattern, "params": dict(params)} for pattern, params in self.overrides]
+        if self.label:
+            data["label"] = self.label
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "DetectorConfig":
+        """A configuration from ``{"detector": ..., "params": {...}, "overrides": [...]}``."""
+        if not isinstance(data, Mapping) or not isinstance(data.get("detector"), str):
+            raise ConfigError(f"a detector configuration needs a 'detector' name; got {data!r}")
+        unknown = set(data) - {"detector", "params", "overrides", "label"}
+        if unknown:
+            raise ConfigError(f"detector configuration: unknown key {sorted(unknown)[0]!r}")
+        params = data.get("params") or {}
+        if not isinstance(params, Mapping):
+            raise ConfigError(f"detector configuration: 'params' must be a mapping; got {params!r}")
+        overrides = []
+        for rule in data.get("overrides") or []:
+            if not isinstance(rule, Mapping) or not isinstance(rule.get("column"), str):
+                raise ConfigError(f"detector configuration: an override needs a 'column' pattern; got {rule!r}")
+            overrides.append((rule["column"], dict(rule.get("params") or {})))
+        return cls(data["detector"], dict(params), tuple(overrides), data.get("label"))
+
+
+#: The recommended configuration ("auto"): the robust z-score with the
+#: parameters of the shipped health suite (``suites/dataset_health_default.json``),
+#: where deletes, duplicate keys, freshness lag and null fractions only
+#: count when they go up. Change the default here.
+DEFAULT_CONFIG = DetectorConfig(
+    detector="robust_z",
+    params={"sensitivity": 4.0, "direction": "both", "min_history": 7, "training_window": 56, "seasonality": "auto"},
+    overrides=(
+        ("rows_deleted", {"direction": "up"}),
+        ("duplicate_key_count", {"direction": "up"}),
+        ("freshness_lag_hours", {"direction": "up"}),
+        ("null_fraction__*", {"direction": "up"}),
+    ),
+    label=AUTO,
+)
+
+
+def resolve_config(spec: str | Mapping[str, Any] | DetectorConfig) -> DetectorConfig:
+    """A checked configuration from ``"auto"``, a registry name, a dict or a config."""
+    if isinstance(spec, DetectorConfig):
+        config = spec
+    elif isinstance(spec, str):
+        config = DEFAULT_CONFIG if spec == AUTO else DetectorConfig(spec)
+    elif isinstance(spec, Mapping):
+        config = DetectorConfig.from_dict(spec)
+    else:
+        raise ConfigError(f"detector must be 'auto', a detector name or a configuration; got {spec!r}")
+    return config.validate()
+
+
+def suite_blockers(config: DetectorConfig) -> str | None:
+    """Why ``config`` cannot be written as a health suite, or None when it can."""
+    if config.multivariate:
+        return f"{config.detector} judges several metrics at once; the health expectation judges one"
+    taken = set(config.make().get_params())
+    missing = [p for p in SUITE_DETECTOR_PARAMS if p not in taken]
+    if missing:
+        return (f"the health expectation passes {', '.join(SUITE_DETECTOR_PARAMS)} to its detector, "
+                f"and {config.detector} does not take {', '.join(missing)}")
+    given = set(config.params).union(*(params for _, params in config.overrides))
+    extra = sorted(given - set(SUITE_DETECTOR_PARAMS))
+    if extra:
+        return f"the health expectation cannot set {', '.join(extra)}"
+    return None
+
+
+def suite_template(config: DetectorConfig, columns: list[str], *, name: str, description: str) -> dict[str, Any]:
+    """A health-suite template (format of ``suites/*.json``) running ``config`` on ``columns``.
+
+    Every parameter is written, defaults included, so that a later change
+    of a default does not silently change the suite.
+    """
+    blocker = suite_blockers(config)
+    if blocker:
+        raise ConfigError(f"cannot write {config.name!r} as a health suite: {blocker}")
+    rules = []
+    for column in columns:
+        detector: BaseDetector = config.make(column)
+        params = detector.get_params()
+        kwargs = {"column": glob.escape(column), "detector": config.detector}
+        kwargs.update({p: params[p] for p in SUITE_DETECTOR_PARAMS})
+        rules.append({"type": SUITE_EXPECTATION, "kwargs": kwargs})
+    return {"name": name, "description": description, "expectations": rules}

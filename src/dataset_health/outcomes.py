@@ -1,0 +1,84 @@
+"""Expectation outcomes: a checkpoint result flattened for people and stores.
+
+A GX checkpoint result nests run results, validation results and
+expectation results; terminals, alerts, Data Docs pages and the verdict
+store all want the same flat view of it: one :class:`ExpectationOutcome`
+per expectation, with the detector's verdict fields when it has them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ExpectationOutcome:
+    """One expectation's verdict on the newest update."""
+
+    expectation: str
+    metric: str | None
+    success: bool
+    status: str
+    observed: Any
+    expected: Any
+    lower: Any
+    upper: Any
+    score: Any
+    reason: str
+    update_id: str | None = None
+    update_timestamp: str | None = None
+
+    @property
+    def column(self) -> str | None:
+        return self.metric
+
+    @property
+    def label(self) -> str:
+        """What a person calls it: the metric, or the expectation type."""
+        return self.metric or self.expectation
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def outcome_from_result(result: Any) -> ExpectationOutcome:
+    """Flatten one GX ExpectationValidationResult."""
+    config = result.expectation_config
+    payload = result.result or {}
+    details = payload.get("details") or {}
+    exception = result.exception_info or {}
+    if exception.get("raised_exception"):
+        message = exception.get("exception_message") or "the expectation raised an error"
+        status, reason = "error", str(message).strip().splitlines()[0]
+    else:
+        status = details.get("status") or ("pass" if result.success else "fail")
+        reason = details.get("reason") or ""
+    return ExpectationOutcome(
+        expectation=config.type,
+        metric=config.kwargs.get("column"),
+        success=bool(result.success),
+        status=status,
+        observed=details.get("observed", payload.get("observed_value")),
+        expected=details.get("expected"),
+        lower=details.get("lower"),
+        upper=details.get("upper"),
+        score=details.get("score"),
+        reason=reason,
+        update_id=details.get("update_id"),
+        update_timestamp=details.get("update_timestamp"),
+    )
+
+
+def outcomes_from_checkpoint_result(checkpoint_result: Any) -> list[ExpectationOutcome]:
+    """Every expectation outcome of a GX CheckpointResult, in suite order."""
+    return [
+        outcome_from_result(result)
+        for run in checkpoint_result.run_results.values()
+        for result in run.results
+    ]
+
+
+def tested_update_id(outcomes: list[ExpectationOutcome]) -> str | None:
+    """The update the outcomes judged (the archive's newest row)."""
+    return next((o.update_id for o in outcomes if o.update_id), None)

@@ -1,0 +1,111 @@
+"""The email channel against a real SMTP server (aiosmtpd) with STARTTLS or
+TLS on a certificate made in the test, login, and injected failures."""
+
+from __future__ import annotations
+
+import pytest
+
+from dataset_health.actions import EmailAlertAction
+from dataset_health.actions.mail import render_html
+from dataset_health.actions.message import AlertItem, AlertMessage
+
+from ._servers import closed_port
+from .conftest import DATASET, PARTIAL_ID
+
+LOGIN = ("alerts@example.org", "smtp-pass-1")
+
+
+@pytest.fixture
+def email_action(checked, cert, monkeypatch):
+    monkeypatch.setenv("DH_TEST_SMTP_USER", LOGIN[0])
+    monkeypatch.setenv("DH_TEST_SMTP_PASSWORD", LOGIN[1])
+
+    def make(port: int, **fields) -> EmailAlertAction:
+        settings = {
+            **checked.base_fields("owner_alert_email"),
+            "smtp_host": "127.0.0.1",
+            "smtp_port": port,
+            "security": "starttls",
+            "username": "${DH_TEST_SMTP_USER}",
+            "password": "${DH_TEST_SMTP_PASSWORD}",
+            "sender": "dataset-health@example.org",
+            "recipients": ["ada@example.org"],
+            "ca_file": str(cert.cert_file),
+            **fields,
+        }
+        return EmailAlertAction(**settings)
+
+    return make
+
+
+def test_starttls_login_and_both_parts(email_action, smtp_server, run_action, alert_log) -> None:
+    server = smtp_server(login=LOGIN)
+    report = run_action(email_action(server.port))["dataset_health_alert"]
+
+    assert (report["status"], report["attempts"]) == ("sent", 1)
+    assert server.logins == [LOGIN[0]]
+    [(sender, recipients, mail)] = server.messages
+    assert (sender, recipients) == ("dataset-health@example.org", ["ada@example.org"])
+    # stdlib folds a long Subject onto a continuation line; unfolded it keeps the leading space
+    assert mail["Subject"].strip() == f"[dataset-health] {DATASET}: update {PARTIAL_ID} looks unhealthy, 1 check failed"
+    assert mail.get_content_type() == "multipart/alternative"
+    text = mail.get_body(("plain",)).get_content()
+    html = mail.get_body(("html",)).get_content()
+    for part in (text, html):
+        assert DATASET in part and "Ada Byron" in part and PARTIAL_ID in part and "2024-02-10 06:00:00 UTC" in part
+        assert "rows_created" in part
+    assert "observed 40 against expected" in text and "(range " in text
+    assert "<td style=" in html and "Open the Data Docs page" in html and 'href="file:///' in html
+    assert alert_log.entries(DATASET)["status"].tolist() == ["sent"]
+
+
+def test_implicit_tls(email_action, smtp_server, run_action) -> None:
+    server = smtp_server(implicit_tls=True)
+    action = email_action(server.port, security="ssl", username=None, password=None)
+    assert run_action(action)["dataset_health_alert"]["status"] == "sent"
+    assert len(server.messages) == 1
+
+
+def test_transient_reply_is_retried(email_action, smtp_server, run_action) -> None:
+    server = smtp_server()
+    server.replies.append("421 4.3.2 try again later")
+    report = run_action(email_action(server.port, username=None, password=None))["dataset_health_alert"]
+    assert (report["status"], report["attempts"]) == ("sent", 2)
+    assert len(server.messages) == 1
+
+
+def test_wrong_password_is_permanent_and_not_retried(email_action, smtp_server, run_action, monkeypatch) -> None:
+    server = smtp_server(login=LOGIN)
+    monkeypatch.setenv("DH_TEST_SMTP_PASSWORD", "wrong-password")
+    report = run_action(email_action(server.port))["dataset_health_alert"]
+    assert (report["status"], report["attempts"]) == ("failed", 1)
+    assert "SMTP 535" in report["error"] and "wrong-password" not in report["error"]
+
+
+def test_untrusted_certificate_fails_clearly(email_action, smtp_server, run_action) -> None:
+    server = smtp_server()
+    report = run_action(email_action(server.port, ca_file=None, username=None, password=None))["dataset_health_alert"]
+    assert (report["status"], report["attempts"]) == ("failed", 1)
+    assert "TLS failed" in report["error"] and "certificate verify failed" in report["error"]
+
+
+def test_closed_port_is_retried_then_recorded(email_action, run_action, alert_log) -> None:
+    port = closed_port()
+    report = run_action(email_action(port))["dataset_health_alert"]
+    assert (report["status"], report["attempts"]) == ("failed", 3)
+    assert report["error"] == f"SMTP server 127.0.0.1:{port}: connection failed (ConnectionRefusedError) (3 attempts)"
+    assert alert_log.entries(DATASET)[["status", "attempts"]].values.tolist() == [["failed", 3]]
+
+
+def test_html_escapes_every_dataset_string() -> None:
+    evil = '<script>alert("x")</script>&'
+    message = AlertMessage(
+        kind="alert", dataset=evil, owner=evil, update_id=evil, update_time=evil,
+        checked_at="2024-01-01T00:00:00+00:00",
+        failures=(AlertItem(key="k", label=evil, status="fail", observed=evil, expected=evil, reason=evil),),
+        recoveries=(AlertItem(key="r", label=evil, status="pass"),),
+        still_failing=(evil,), docs_link=f"https://docs.example.org/{evil}",
+    )
+    html = render_html(message)
+    assert "<script>" not in html and '"x"' not in html
+    assert html.count("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;") >= 8

@@ -1,0 +1,71 @@
+"""Health suites survive a file context and a fresh process; unknown types fail loudly."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from dataset_health.archive import ArchiveStore
+from dataset_health.cli import main
+from dataset_health.context import get_context
+from dataset_health.errors import ConfigError
+from dataset_health.health_check import ensure_health_checkpoint
+from dataset_health.health_suite import suite_name
+from dataset_health.init_project import init_project
+
+
+@pytest.fixture
+def project(tmp_path: Path):
+    project = init_project(tmp_path / "project")
+    frame = pd.DataFrame({
+        "timestamp": pd.date_range("2024-01-01", periods=30, freq="D"),
+        "rows_created": range(1000, 1030),
+        "null_fraction__judge": 0.01,
+        "null_fraction__court": 0.02,
+    })
+    store = ArchiveStore(project.archive_url)
+    store.append("feed", frame.assign(update_id=frame["timestamp"].astype(str)))
+    ensure_health_checkpoint(get_context(project.root), project, store, "feed")
+    return project
+
+
+def suite_file(project) -> Path:
+    return project.gx_dir / "expectations" / f"{suite_name('feed')}.json"
+
+
+def test_suite_loads_whole_in_a_fresh_process(project) -> None:
+    on_disk = json.loads(suite_file(project).read_text())
+    columns = sorted(e["kwargs"]["column"] for e in on_disk["expectations"])
+    assert columns == ["null_fraction__court", "null_fraction__judge", "rows_created"]
+    script = (
+        "import json, sys, dataset_health\n"
+        f"context = dataset_health.get_context({str(project.root)!r})\n"
+        f"suite = context.suites.get({suite_name('feed')!r})\n"
+        "print(json.dumps([e.configuration.to_json_dict()['kwargs'] for e in suite.expectations]))\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 0, completed.stderr
+    loaded = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert sorted(loaded, key=lambda k: k["column"]) == sorted(
+        (e["kwargs"] for e in on_disk["expectations"]), key=lambda k: k["column"]
+    )
+
+
+def test_a_suite_naming_an_unknown_expectation_fails_loudly(project) -> None:
+    path = suite_file(project)
+    suite = json.loads(path.read_text())
+    suite["expectations"].append({"type": "expect_latest_value_to_be_magic", "kwargs": {"column": "x"}})
+    path.write_text(json.dumps(suite))
+    with pytest.raises(ConfigError, match="names expectation 'expect_latest_value_to_be_magic', which is not registered"):
+        get_context(project.root)
+    result = CliRunner().invoke(main, ["--project", str(project.root), "check", "feed"])
+    assert result.exit_code == 2
+    assert "expect_latest_value_to_be_magic" in result.output
+    # Nothing was saved back without it.
+    assert "expect_latest_value_to_be_magic" in path.read_text()

@@ -61,7 +61,9 @@ def test_demo_writes_data_docs_with_a_stored_validation(demo_run) -> None:
     stored = json.loads(validations[0].read_text())
     assert stored["success"] is False
     assert {r["expectation_config"]["type"] for r in stored["results"]} == {
-        "expect_column_latest_value_to_not_be_anomalous"
+        "expect_column_latest_value_to_not_be_anomalous",
+        "expect_table_to_be_updated_on_schedule",
+        "expect_table_schema_to_match_previous_update",
     }
 
 

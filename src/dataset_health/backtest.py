@@ -26,7 +26,6 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from dataset_health.archive.csvio import read_archive_csv
 from dataset_health.archive.schema import KEY_COLUMNS, TIMESTAMP, infer_text_fields, parse_number, parse_timestamp
 from dataset_health.detector_config import AUTO, DetectorConfig, resolve_config
 from dataset_health.detectors import FAIL, INSUFFICIENT_HISTORY, PASS, Verdict
@@ -79,6 +78,8 @@ class MetricVerdicts:
     metrics: tuple[str, ...]
     status: np.ndarray
     score: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
 
     @property
     def failed(self) -> np.ndarray:
@@ -184,16 +185,18 @@ def row_verdicts(series: ArchiveSeries, config: DetectorConfig, *, combine: Comb
 
 def metric_verdicts(series: ArchiveSeries, config: DetectorConfig, *, progress: bool = False) -> MetricVerdicts:
     """The walk-forward verdicts of every watched metric, each judged on its own."""
-    status = np.empty((series.rows, len(series.metrics)), dtype=object)
-    score = np.full((series.rows, len(series.metrics)), np.nan)
+    shape = (series.rows, len(series.metrics))
+    status = np.empty(shape, dtype=object)
+    score, lower, upper = np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan)
     with tqdm(total=series.rows * len(series.metrics), desc=f"backtest {config.name}", unit="point",
               disable=None if progress else True, leave=False) as bar:
         for column, metric in enumerate(series.metrics):
             detector = config.make(metric)
             verdicts = walk_forward(detector, series.values[metric], series.timestamps, metric=metric, bar=bar)
             status[:, column] = [v.status for v in verdicts]
-            score[:, column] = [np.nan if v.score is None else v.score for v in verdicts]
-    return MetricVerdicts(series.metrics, status, score)
+            for target, field_name in ((score, "score"), (lower, "lower"), (upper, "upper")):
+                target[:, column] = [_float(getattr(v, field_name)) for v in verdicts]
+    return MetricVerdicts(series.metrics, status, score, lower, upper)
 
 
 def walk_forward(detector: Any, values: np.ndarray, timestamps: pd.DatetimeIndex, *, metric: str,
@@ -227,7 +230,7 @@ def multivariate_verdicts(series: ArchiveSeries, config: DetectorConfig, *, prog
     return pd.DataFrame({
         "is_anomaly": [int(v.status == FAIL) for v in verdicts],
         "status": [v.status for v in verdicts],
-        "score": [np.nan if v.score is None else v.score for v in verdicts],
+        "score": [_float(v.score) for v in verdicts],
         "failed_metrics": [",".join(_drivers(v)) if v.status == FAIL else "" for v in verdicts],
     })
 
@@ -252,13 +255,33 @@ def backtest_csv(
     progress: bool = False,
 ) -> pd.DataFrame:
     """Backtest an archive CSV and write the verdicts CSV; returns the verdicts."""
-    frame = read_archive_csv(archive, timestamp_column=timestamp_column)
-    verdicts = backtest(frame, metrics=metrics, detector=detector, progress=progress)
+    frame = read_csv(archive)
+    verdicts = backtest(frame, metrics=metrics, detector=detector, timestamp_column=timestamp_column,
+                        progress=progress)
     try:
         verdicts.to_csv(output, index=False)
     except OSError as exc:
         raise BadInputError(f"cannot write verdicts to {str(output)!r}: {exc.strerror or exc}") from None
     return verdicts
+
+
+def read_csv(path: str | Path, *, what: str = "archive") -> pd.DataFrame:
+    """A CSV file with its columns as written, values as text.
+
+    Unlike :func:`~dataset_health.archive.read_archive_csv` (made for
+    importing), column names are kept and a timestamp may repeat: a
+    backtest only needs the rows in time order.
+    """
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except FileNotFoundError:
+        raise BadInputError(f"{what} CSV {str(path)!r} does not exist") from None
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise BadInputError(f"{what} CSV {str(path)!r} cannot be read: {exc}") from None
+
+
+def _float(value: float | None) -> float:
+    return np.nan if value is None else float(value)
 
 
 def _drivers(verdict: Any) -> list[str]:
@@ -332,6 +355,7 @@ __all__ = [
     "backtest_csv",
     "metric_verdicts",
     "prepare",
+    "read_csv",
     "row_verdicts",
     "score_events",
     "walk_forward",

@@ -312,6 +312,59 @@ def replay(ctx: click.Context, dataset: str, last: int) -> None:
     click.echo(f"replayed {count} updates of {safe(dataset)}; run `dataset-health check {safe(dataset)}` to refresh Data Docs")
 
 
+@main.command("backtest")
+@click.argument("archive_csv", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Where to write the verdicts CSV (one row per archive row, same order).")
+@click.option("--metrics", help="Comma-separated columns to watch (default: every numeric column).")
+@click.option("--detector", default="auto", show_default=True,
+              help="A detector name, or 'auto' for the recommended configuration.")
+@click.option("--timestamp-column", default="timestamp", show_default=True)
+def backtest_command(archive_csv: Path, output: Path, metrics: str | None, detector: str, timestamp_column: str) -> None:
+    """Judge every update of ARCHIVE_CSV from the updates before it (walk-forward).
+
+    Writes timestamp, is_anomaly (0/1), status, score and failed_metrics
+    for every row.
+    """
+    from dataset_health.backtest import backtest_csv
+
+    wanted = [m.strip() for m in metrics.split(",") if m.strip()] if metrics else None
+    verdicts = backtest_csv(archive_csv, output, metrics=wanted, detector=detector,
+                            timestamp_column=timestamp_column, progress=True)
+    counts = verdicts["status"].value_counts()
+    click.echo(f"wrote {len(verdicts)} verdicts to {output}: {counts.get('fail', 0)} flagged, "
+               f"{counts.get('pass', 0)} passed, {counts.get('insufficient_history', 0)} with too little history")
+
+
+@main.command("compete")
+@click.argument("archive_csv", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--labels", type=click.Path(dir_okay=False, path_type=Path),
+              help="Labels CSV: is_anomaly (0/1) for every archive row, same order.")
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write a self-contained HTML report here.")
+@click.option("--write-suite", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the winner as a health-suite template (JSON); needs --labels.")
+@click.option("--timestamp-column", default="timestamp", show_default=True)
+def compete_command(archive_csv: Path, labels: Path | None, report: Path | None, write_suite: Path | None,
+                    timestamp_column: str) -> None:
+    """Backtest every detector on ARCHIVE_CSV and compare them.
+
+    With --labels: event F1, precision, recall and false alarms per 100
+    healthy updates, best first. Without: alarm rates only.
+    """
+    from dataset_health.competition import compete_csv
+
+    result = compete_csv(archive_csv, labels=labels, report=report, write_suite=write_suite,
+                         timestamp_column=timestamp_column, progress=True)
+    click.echo(safe(result.table().to_string(index=False, float_format=lambda v: f"{v:.3f}")))
+    if result.labelled:
+        click.echo(f"\nwinner: {safe(result.winner().name)}")
+    if report:
+        click.echo(f"report: {report}")
+    if write_suite:
+        click.echo(f"health-suite template ({safe(result.winner(for_suite=True).name)}): {write_suite}")
+
+
 @main.command()
 @click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
               help="Where to create the demo project (default: a new temporary directory).")

@@ -169,3 +169,11 @@ def test_malformed_secret_fails_without_sending(webhook, receiver, run_action, m
 def test_literal_secret_is_refused_by_the_model(checked) -> None:
     with pytest.raises(ValueError, match="config template"):
         WebhookAlertAction(**checked.base_fields("w"), url="https://example.org/hook", secret="${X}")
+
+
+def test_unreachable_alert_log_is_reported_not_raised(webhook, receiver, checked, monkeypatch) -> None:
+    monkeypatch.delenv("DH_TEST_UNSET_ARCHIVE", raising=False)
+    action = webhook(receiver.url(), archive_url="${DH_TEST_UNSET_ARCHIVE}")
+    action._data_context = checked.context
+    report = action.run(checked.result, checked.action_context)["dataset_health_alert"]
+    assert report["status"] == "failed" and "${DH_TEST_UNSET_ARCHIVE}" in report["error"]

@@ -13,7 +13,7 @@ from dataset_health.errors import BadInputError, SchemaError
 ROUND_TRIP_FILES = [
     "git_nychealth_case_hosp_death.csv",  # counts, empty cells, a date column (text)
     "git_sp500_constituents.csv",  # headers with capitals and spaces
-    "nab_ec2_latency_5min.csv",  # 4032 updates of one float gauge
+    "nab_rogue_agent_key_hold.csv",  # 1882 irregular updates of one float gauge
 ]
 
 
@@ -185,6 +185,14 @@ def test_duplicate_timestamps_without_update_ids_are_an_error(store, tmp_path, r
     with pytest.raises(BadInputError, match=r"timestamp '2024-01-01T0[46]:00:00' appears twice.*update_id"):
         import_csv(store, "ds", path)
     assert not store.exists("ds")
+
+
+def test_benchmark_file_with_repeated_timestamps_is_refused(store, benchmark_dir):
+    # NAB's EC2 series repeats 2014-03-09T03:00:00 (a clock change in the
+    # source); with no update_id column the updates cannot be told apart.
+    with pytest.raises(BadInputError, match="timestamp '2014-03-09T03:00:00' appears twice"):
+        import_csv(store, "ec2", benchmark_dir / "nab_ec2_latency_5min.csv")
+    assert not store.exists("ec2")
 
 
 def test_missing_timestamp_column_is_a_schema_error(store, tmp_path):

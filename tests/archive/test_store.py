@@ -595,7 +595,8 @@ CLOSED_PORT_URL = f"postgresql+psycopg://postgres:{PASSWORD}@127.0.0.1:1/test"
 
 
 def _chain(exc: BaseException) -> str:
-    return "".join(traceback.format_exception_only(type(exc), exc))
+    """The traceback a user would see, causes included."""
+    return "".join(traceback.format_exception(exc))
 
 
 def test_archive_errors_hide_the_password():

@@ -41,8 +41,14 @@ def suite_file(project) -> Path:
 
 def test_suite_loads_whole_in_a_fresh_process(project) -> None:
     on_disk = json.loads(suite_file(project).read_text())
-    columns = sorted(e["kwargs"]["column"] for e in on_disk["expectations"])
-    assert columns == ["null_fraction__court", "null_fraction__judge", "rows_created"]
+    columns = sorted(e["kwargs"].get("column", e["type"]) for e in on_disk["expectations"])
+    assert columns == [
+        "expect_table_schema_to_match_previous_update",
+        "expect_table_to_be_updated_on_schedule",
+        "null_fraction__court",
+        "null_fraction__judge",
+        "rows_created",
+    ]
     script = (
         "import json, sys, dataset_health\n"
         f"context = dataset_health.get_context({str(project.root)!r})\n"
@@ -52,9 +58,8 @@ def test_suite_loads_whole_in_a_fresh_process(project) -> None:
     completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert completed.returncode == 0, completed.stderr
     loaded = json.loads(completed.stdout.strip().splitlines()[-1])
-    assert sorted(loaded, key=lambda k: k["column"]) == sorted(
-        (e["kwargs"] for e in on_disk["expectations"]), key=lambda k: k["column"]
-    )
+    canonical = lambda kwargs: json.dumps(kwargs, sort_keys=True)  # noqa: E731
+    assert sorted(map(canonical, loaded)) == sorted(canonical(e["kwargs"]) for e in on_disk["expectations"])
 
 
 def test_a_suite_naming_an_unknown_expectation_fails_loudly(project) -> None:

@@ -93,6 +93,8 @@ class Secrets:
 
     def scrub(self, text: str) -> str:
         """``text`` with every remembered secret replaced by ``***``."""
+        for value in sorted(self._values, key=len, reverse=True):  # longest first: a URL before its path
+            text = text.replace(value, REDACTED)
         return text
 
     @contextmanager

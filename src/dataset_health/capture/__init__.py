@@ -13,7 +13,7 @@ from dataset_health.archive.schema import TIMESTAMP, UPDATE_ID, parse_timestamp
 from dataset_health.archive.store import AppendResult, ArchiveStore, snapshot_table_name
 from dataset_health.capture.batches import dataframe_batch, file_batch, sql_batch
 from dataset_health.capture.diff import diff_counts, row_hashes
-from dataset_health.capture.profile import profile_batch
+from dataset_health.capture.profile import profile_batch, read_all_rows
 from dataset_health.errors import ArchiveError, BadInputError
 
 REPORTED_COUNTS = ("rows_created", "rows_updated", "rows_deleted")
@@ -54,7 +54,7 @@ def capture_update(
     )
     snapshot = None
     if key_column:
-        snapshot = row_hashes(batch.head(fetch_all=True).data, key_column, dataset=dataset)
+        snapshot = row_hashes(read_all_rows(batch), key_column, dataset=dataset)
         # An empty snapshot (the dataset was empty) is still a snapshot to diff against.
         if _has_snapshot(store, dataset):
             fields.update(diff_counts(store.snapshot(dataset), snapshot))

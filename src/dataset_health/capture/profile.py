@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import sqlalchemy as sa
 from great_expectations.expectations.row_conditions import Column
 from great_expectations.validator.metric_configuration import MetricConfiguration
@@ -122,6 +123,14 @@ def profile_batch(
     if freshness_column:
         fields["freshness_lag_hours"] = _lag_hours(dataset, freshness_column, stats[(freshness_column, "max")], now)
     return fields
+
+
+def read_all_rows(batch: Any) -> pd.DataFrame:
+    """Every row of ``batch`` as a DataFrame, on any engine.
+
+    ``Batch.head`` would do, but it forces GX's progress bars onto stderr.
+    """
+    return _calculator(batch).head(fetch_all=True, domain_kwargs={"batch_id": batch.id})
 
 
 def _calculator(batch: Any) -> MetricsCalculator:

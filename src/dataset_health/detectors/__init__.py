@@ -20,10 +20,11 @@ from dataset_health.detectors.baselines import BASELINES
 from dataset_health.detectors.change import AbsoluteChange, RateOfChange
 from dataset_health.detectors.iqr import IQRDetector
 from dataset_health.detectors.robust_z import RobustZScore
+from dataset_health.detectors.stl import STLDetector
 from dataset_health.detectors.zscore import ZScore
 
 # The detector library; baselines (what today's tools do) are registered beside it.
-LIBRARY = (RobustZScore, ZScore, IQRDetector, RateOfChange, AbsoluteChange)
+LIBRARY = (RobustZScore, ZScore, IQRDetector, RateOfChange, AbsoluteChange, STLDetector)
 DETECTORS: dict[str, type[BaseDetector]] = {cls.name: cls for cls in (*LIBRARY, *BASELINES)}
 DEFAULT_DETECTOR = RobustZScore.name
 
@@ -51,6 +52,7 @@ __all__ = [
     "IQRDetector",
     "RateOfChange",
     "RobustZScore",
+    "STLDetector",
     "ZScore",
     "Verdict",
     "as_float_array",

@@ -137,9 +137,12 @@ class UnivariateDetector(BaseDetector):
     ) -> list[Verdict]:
         """The verdict of every row, each from the rows before it only.
 
-        The same verdicts as calling :meth:`check` on every prefix, without
-        cleaning the whole prefix again at every row (rows must be in time
-        order). ``exclude`` marks rows left out of every later training.
+        Rows must be in time order; ``exclude`` marks rows left out of every
+        later training. Detectors with a ``refit_every`` parameter refit
+        their model only every that many rows and meanwhile feed it the new
+        values (cheap updates of level or lags); the others refit at every
+        row, which gives exactly the verdicts of :meth:`check` on every
+        prefix, without cleaning the whole prefix again each time.
         """
         self._validate_params()
         y = as_float_array(values)
@@ -148,14 +151,29 @@ class UnivariateDetector(BaseDetector):
         if exclude is not None:
             usable &= ~as_mask(exclude, y.size)
         positions = np.flatnonzero(usable)
-        verdicts = []
+        every = self._refit_interval()
+        verdicts, fitted_at = [], None
         for t in range(y.size):
             end = int(np.searchsorted(positions, t))
-            start = 0 if self.training_window is None else max(0, end - int(self.training_window))
-            index = positions[start:end]
-            self._fit_clean(y[index], None if stamps is None else stamps[index])
+            if fitted_at is None or t - fitted_at >= every or not self.model_fitted_:
+                start = 0 if self._window() is None else max(0, end - self._window())
+                index = positions[start:end]
+                self._fit_clean(y[index], None if stamps is None else stamps[index])
+                fitted_at = t
+            elif end and positions[end - 1] == t - 1:  # the previous row is news to the model
+                self._update(y[t - 1], None if stamps is None else stamps[t - 1])
             verdicts.append(self.judge(y[t], None if stamps is None else stamps[t], metric=metric))
         return verdicts
+
+    def _window(self) -> int | None:
+        return None if self.training_window is None else int(self.training_window)
+
+    def _refit_interval(self) -> int:
+        """How many rows a fitted model serves in :meth:`walk_forward`."""
+        return 1
+
+    def _update(self, value: float, stamp: pd.Timestamp | None) -> None:
+        """Tell a fitted model about a new past value without refitting."""
 
     def _fit_clean(self, history: np.ndarray, stamps: pd.DatetimeIndex | None) -> "UnivariateDetector":
         self.history_, self.timestamps_ = history, stamps
@@ -163,12 +181,14 @@ class UnivariateDetector(BaseDetector):
         self.holidays_ = resolve_holidays(self.holidays, self.timestamps_)
         self.scale_ = self._resolve_scale()
         self.count_model_ = None
+        self.model_fitted_ = False
         if self._judged_by_base() or self.history_.size < self._needed()[0]:
             return self
         if self.scale_ == "count":
             self.count_model_ = CountModel.fit(self.history_, self.sensitivity)
             return self
         self._fit_model(self._forward(self.history_), self.timestamps_)
+        self.model_fitted_ = True
         return self
 
     def _fit_model(self, z: np.ndarray, stamps: pd.DatetimeIndex | None) -> None:

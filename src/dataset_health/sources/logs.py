@@ -73,8 +73,10 @@ class LogReport:
         if self.other_dataset:
             notes.append(f"skipped {self.other_dataset} summaries of other datasets")
         if self.repeated:
-            conflicts = len(self.conflicting_lines)
-            detail = f"; {conflicts} with different counts, first kept (line {', '.join(map(str, self.conflicting_lines[:_SAMPLE]))})" if conflicts else ""
+            detail = ""
+            if self.conflicting_lines:
+                where = ", ".join(map(str, self.conflicting_lines))
+                detail = f"; with different counts, first kept: line {where}"
             notes.append(f"skipped {self.repeated} repeated update ids{detail}")
         return notes
 

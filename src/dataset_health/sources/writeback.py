@@ -101,5 +101,7 @@ def _answer_counts(fourfour: str, answer: dict[str, Any]) -> dict[str, int]:
         try:
             counts[name] = int(parse_number(value) or 0)
         except ValueError:
-            raise SourceError(f"Socrata dataset {fourfour!r}: upsert answer has a non-numeric {name}: {str(value)[:40]!r}") from None
+            raise SourceError(
+                f"Socrata dataset {fourfour!r}: the upsert answer has a non-numeric {name}: {str(value)[:40]!r}"
+            ) from None
     return counts

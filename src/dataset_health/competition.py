@@ -1,0 +1,280 @@
+"""The model competition: every detector backtested on one archive, side by side.
+
+:func:`compete` runs each contestant walk-forward over the same archive:
+"auto" (:data:`~dataset_health.detector_config.DEFAULT_CONFIG`) and every
+registered detector at its defaults. A single-metric detector judges every
+watched metric and a row fails when any metric fails; a multivariate one
+judges whole rows. With labels each contestant gets event F1, precision,
+recall and false alarms per 100 healthy updates
+(:func:`~dataset_health.scoring.score_events`); without, its alarm rate. A
+contestant that raises is reported as skipped, with the error, rather than
+stopping the competition.
+
+The winner (with labels only: highest F1, then fewest false alarms, then
+fastest) can be written as a health-suite template (:func:`compete_csv`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dataset_health.archive.schema import TIMESTAMP
+from dataset_health.backtest import (
+    ArchiveSeries,
+    any_metric_fails,
+    finish,
+    metric_verdicts,
+    multivariate_verdicts,
+    prepare,
+    read_csv,
+)
+from dataset_health.detector_config import DEFAULT_CONFIG, DetectorConfig, resolve_config, suite_blockers, suite_template
+from dataset_health.detectors import DETECTORS
+from dataset_health.errors import BadInputError, ConfigError, DatasetHealthError, SchemaError
+from dataset_health.scoring import alarm_rate, score_events
+
+LABEL_COLUMN = "is_anomaly"
+
+
+@dataclass
+class Contestant:
+    """One detector's run in a competition.
+
+    ``verdicts`` is the backtest output (input order). ``metric_alarms``
+    says, per input row and watched metric, whether that metric failed (for
+    a multivariate detector: whether it drove a failed row);
+    ``metric_lower`` and ``metric_upper`` hold each metric's expected band
+    (NaN where the detector gave none).
+    """
+
+    config: DetectorConfig
+    verdicts: pd.DataFrame | None = None
+    metric_alarms: pd.DataFrame | None = None
+    metric_lower: pd.DataFrame | None = None
+    metric_upper: pd.DataFrame | None = None
+    seconds: float = 0.0
+    judgements: int = 0
+    scores: dict[str, Any] = field(default_factory=dict)
+    skipped: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    @property
+    def microseconds_per_point(self) -> float:
+        return 1e6 * self.seconds / self.judgements if self.judgements else math.nan
+
+
+@dataclass
+class CompetitionResult:
+    """What a competition measured, for tables, reports and suites."""
+
+    series: ArchiveSeries
+    labels: np.ndarray | None
+    contestants: list[Contestant]
+
+    @property
+    def labelled(self) -> bool:
+        return self.labels is not None
+
+    def table(self) -> pd.DataFrame:
+        """One row per contestant, best first (by F1 with labels, else by fewest alarms)."""
+        rows = []
+        for c in self.contestants:
+            row: dict[str, Any] = {"detector": c.name}
+            if self.labelled:
+                for key in ("f1", "precision", "recall", "false_alarms_per_100"):
+                    row[key] = c.scores.get(key, math.nan)
+            else:
+                row["alarms_per_100"] = c.scores.get("alarms_per_100", math.nan)
+            row["alarms"] = c.scores.get("alarms", math.nan)
+            row["us_per_point"] = c.microseconds_per_point
+            row["skipped"] = c.skipped or ""
+            rows.append(row)
+        table = pd.DataFrame(rows)
+        return table.iloc[[self.contestants.index(c) for c in self.ranking()]].reset_index(drop=True)
+
+    def ranking(self) -> list[Contestant]:
+        """Contestants best first; skipped ones last."""
+        ran = [c for c in self.contestants if c.skipped is None]
+        if self.labelled:
+            ran.sort(key=lambda c: (-_or(c.scores["f1"], -1.0), _or(c.scores["false_alarms_per_100"], math.inf),
+                                    c.seconds))
+        else:
+            ran.sort(key=lambda c: (_or(c.scores["alarms_per_100"], math.inf), c.seconds))
+        return ran + [c for c in self.contestants if c.skipped is not None]
+
+    def winner(self, *, for_suite: bool = False) -> Contestant:
+        """The best contestant by the labels; with ``for_suite``, the best a health suite can run."""
+        if not self.labelled:
+            raise ConfigError("choosing a winner needs labels: without them a detector that never fires looks best")
+        for contestant in self.ranking():
+            if contestant.skipped is None and not (for_suite and suite_blockers(contestant.config)):
+                return contestant
+        raise ConfigError("no contestant finished" + (" that a health suite can run" if for_suite else ""))
+
+
+def compete(
+    frame: pd.DataFrame,
+    labels: Any = None,
+    detectors: Iterable[str | Mapping[str, Any] | DetectorConfig] | None = None,
+    *,
+    metrics: list[str] | None = None,
+    timestamp_column: str = TIMESTAMP,
+    progress: bool = False,
+) -> CompetitionResult:
+    """Backtest every contestant on ``frame`` and score it.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The archive: a timestamp column and metric columns.
+    labels : array-like or DataFrame, optional
+        0/1 per row, same rows and order as ``frame`` (a DataFrame needs an
+        ``is_anomaly`` column; its ``timestamp`` column, if any, must match).
+    detectors : iterable, optional
+        Names, dicts or :class:`DetectorConfig`; default: "auto" and every
+        registered detector at its defaults.
+    metrics : list of str, optional
+        Columns to watch (default: every numeric column).
+    timestamp_column : str, default="timestamp"
+    progress : bool, default=False
+        Show progress bars on stderr (when it is a terminal).
+
+    Returns
+    -------
+    CompetitionResult
+    """
+    series = prepare(frame, metrics=metrics, timestamp_column=timestamp_column)
+    truth = None if labels is None else _label_flags(labels, frame[timestamp_column])
+    configs = [resolve_config(spec) for spec in (default_contestants() if detectors is None else detectors)]
+    names = [c.name for c in configs]
+    repeated = {n for n in names if names.count(n) > 1}
+    if repeated:
+        raise ConfigError(f"two contestants are named {sorted(repeated)[0]!r}; give one a 'label'")
+    contestants = [_run(series, config, truth, progress=progress) for config in configs]
+    return CompetitionResult(series, truth, contestants)
+
+
+def default_contestants() -> list[DetectorConfig]:
+    """"auto" and every registered detector at its defaults."""
+    return [DEFAULT_CONFIG, *(DetectorConfig(name) for name in DETECTORS)]
+
+
+def compete_csv(
+    archive: str | Path,
+    *,
+    labels: str | Path | None = None,
+    report: str | Path | None = None,
+    write_suite: str | Path | None = None,
+    timestamp_column: str = TIMESTAMP,
+    progress: bool = False,
+) -> CompetitionResult:
+    """Compete on an archive CSV; optionally write the HTML report and the winner's suite."""
+    if write_suite is not None and labels is None:
+        raise ConfigError("writing the winner's suite needs labels: without them no detector can be called best")
+    frame = read_csv(archive)
+    label_frame = None if labels is None else read_csv(labels, what="labels")
+    result = compete(frame, label_frame, timestamp_column=timestamp_column, progress=progress)
+    if report is not None:
+        from dataset_health.report import write_report  # matplotlib only when a report is asked for
+
+        write_report(result, report, title=Path(archive).name)
+    if write_suite is not None:
+        winner = result.winner(for_suite=True)
+        template = suite_template(
+            winner.config,
+            list(result.series.metrics),
+            name=f"dataset_health_{winner.config.detector}",
+            description=(f"Written by 'dataset-health compete' from {Path(archive).name}: {winner.name} "
+                         f"won with event F1 {winner.scores['f1']:.3f}."),
+        )
+        _write_json(write_suite, template)
+    return result
+
+
+def _run(series: ArchiveSeries, config: DetectorConfig, truth: np.ndarray | None, *, progress: bool) -> Contestant:
+    contestant = Contestant(config)
+    start = time.perf_counter()
+    try:
+        if config.multivariate:
+            rows = multivariate_verdicts(series, config, progress=progress)
+            failed = np.zeros((series.rows, len(series.metrics)), dtype=bool)
+            for position, names in enumerate(rows["failed_metrics"]):
+                for name in filter(None, names.split(",")):
+                    if name in series.values:
+                        failed[position, series.metrics.index(name)] = True
+            lower = upper = np.full(failed.shape, np.nan)
+        else:
+            verdicts = metric_verdicts(series, config, progress=progress)
+            rows, failed, lower, upper = any_metric_fails(verdicts), verdicts.failed, verdicts.lower, verdicts.upper
+    except DatasetHealthError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - one broken contestant must not stop the others
+        contestant.skipped = f"{type(exc).__name__}: {exc}"
+        return contestant
+    contestant.seconds = time.perf_counter() - start
+    contestant.judgements = series.rows * (1 if config.multivariate else len(series.metrics))
+    contestant.verdicts = finish(series, rows)
+    def by_metric(array: np.ndarray) -> pd.DataFrame:
+        return pd.DataFrame(series.to_input_order(array), columns=list(series.metrics))
+
+    contestant.metric_alarms = by_metric(failed)
+    contestant.metric_lower, contestant.metric_upper = by_metric(lower), by_metric(upper)
+    alarms = contestant.verdicts["is_anomaly"].to_numpy()
+    contestant.scores = score_events(alarms, truth) if truth is not None else alarm_rate(alarms)
+    return contestant
+
+
+def _label_flags(labels: Any, timestamps: pd.Series) -> np.ndarray:
+    """0/1 labels as a bool array, checked against the archive's rows."""
+    if isinstance(labels, pd.DataFrame):
+        if LABEL_COLUMN not in labels.columns:
+            raise SchemaError(f"the labels have no {LABEL_COLUMN!r} column; columns: {', '.join(map(str, labels.columns))}")
+        if TIMESTAMP in labels.columns and len(labels) == len(timestamps):
+            _check_same_times(labels[TIMESTAMP], timestamps)
+        labels = labels[LABEL_COLUMN]
+    values = pd.Series(labels).reset_index(drop=True)
+    if len(values) != len(timestamps):
+        raise BadInputError(f"the labels have {len(values)} rows but the archive has {len(timestamps)}; "
+                            "give one label per archive row, in the same order")
+    numbers = pd.to_numeric(values.astype(str).str.strip(), errors="coerce")
+    bad = ~numbers.isin([0, 1])
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise BadInputError(f"label row {row + 1}: {LABEL_COLUMN} must be 0 or 1; got {values.iloc[row]!r}")
+    return numbers.to_numpy() == 1
+
+
+def _check_same_times(label_times: pd.Series, archive_times: pd.Series) -> None:
+    ours = pd.to_datetime(archive_times, utc=True, format="mixed", errors="coerce")
+    theirs = pd.to_datetime(label_times, utc=True, format="mixed", errors="coerce")
+    differs = (ours.to_numpy() != theirs.to_numpy())
+    if differs.any():
+        row = int(np.flatnonzero(differs)[0])
+        raise BadInputError(f"label row {row + 1} is for {label_times.iloc[row]!r} but archive row {row + 1} "
+                            f"is {archive_times.iloc[row]!r}; labels must follow the archive's rows")
+
+
+def _write_json(path: str | Path, data: dict[str, Any]) -> None:
+    try:
+        Path(path).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise BadInputError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
+
+
+def _or(value: float, fallback: float) -> float:
+    return fallback if value is None or (isinstance(value, float) and math.isnan(value)) else value
+
+
+__all__ = ["CompetitionResult", "Contestant", "compete", "compete_csv", "default_contestants"]

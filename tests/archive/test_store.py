@@ -761,3 +761,12 @@ def test_concurrent_writers_with_the_same_ids_keep_each_once(pool, archive_url):
     assert set(history["writer"]) <= {0.0, 1.0}
     assert history["rows_created"].tolist() == list(map(float, range(PER_WORKER)))
     store.engine.dispose()
+
+
+def test_annotations_keep_the_capture_time(store) -> None:
+    store.append("feed", [{"update_id": "u1", "timestamp": "2024-01-01T06:00", "rows_created": 5}])
+    captured = store.history("feed")["captured_at"].iloc[0]
+    store.set_values("feed", "u1", {"health_status": "healthy"})
+    row = store.history("feed").iloc[0]
+    assert row["health_status"] == "healthy" and row["rows_created"] == 5
+    assert row["captured_at"] == captured

@@ -225,6 +225,7 @@ class ArchiveStore:
         *,
         text_fields: Iterable[str] = (),
         snapshot: Mapping[str, str] | None = None,
+        annotation: bool = False,
     ) -> AppendResult:
         """Archive updates of ``dataset``, creating or widening its table.
 
@@ -232,6 +233,8 @@ class ArchiveStore:
         raises :class:`BadInputError` naming the update and field, and the
         archive is left exactly as it was. ``snapshot`` (key -> row hash)
         replaces the dataset's stored snapshot in the same transaction.
+        With ``annotation`` the records add fields (verdicts, labels) to
+        updates already archived, and their ``captured_at`` stays as it was.
         """
         _check_dataset_name(dataset)
         text_fields = frozenset(text_fields)
@@ -243,7 +246,7 @@ class ArchiveStore:
             with self._writing() as conn:
                 table, added = self._ensure_table(conn, dataset, column_types)
                 existing = _existing_ids(conn, table, [r[UPDATE_ID] for r in rows])
-                self._upsert(conn, table, rows)
+                self._upsert(conn, table, rows, keep=(CAPTURED_AT,) if annotation else ())
                 if snapshot is not None:
                     self._replace_snapshot(conn, dataset, snapshot)
         except SQLAlchemyError as exc:
@@ -259,6 +262,7 @@ class ArchiveStore:
             dataset,
             [{UPDATE_ID: update_id, TIMESTAMP: self._timestamp_of(dataset, update_id), **values}],
             text_fields=[k for k, v in values.items() if isinstance(v, str)],
+            annotation=True,
         )
 
     # ---------------------------------------------------------------- helpers
@@ -330,7 +334,10 @@ class ArchiveStore:
             table = sa.Table(name, sa.MetaData(), autoload_with=conn)
         return table, added
 
-    def _upsert(self, conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    def _upsert(
+        self, conn: Connection, table: sa.Table, rows: list[dict[str, Any]], keep: tuple[str, ...] = ()
+    ) -> None:
+        """Insert new updates; on existing ones replace the given fields except ``keep``."""
         # Group by provided fields so that an update replaces only what it names.
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for row in rows:
@@ -341,7 +348,7 @@ class ArchiveStore:
                 statement = dialect_insert(table)
                 statement = statement.on_conflict_do_update(
                     index_elements=[UPDATE_ID],
-                    set_={f: statement.excluded[f] for f in fields if f != UPDATE_ID},
+                    set_={f: statement.excluded[f] for f in fields if f != UPDATE_ID and f not in keep},
                 )
                 conn.execute(statement, group)
             else:  # any other dialect: replace in two steps inside the same transaction
@@ -350,7 +357,8 @@ class ArchiveStore:
                 updates = [r for r in group if r[UPDATE_ID] in present]
                 inserts = [r for r in group if r[UPDATE_ID] not in present]
                 for row in updates:
-                    conn.execute(table.update().where(table.c[UPDATE_ID] == row[UPDATE_ID]).values(row))
+                    changes = {k: v for k, v in row.items() if k not in keep}
+                    conn.execute(table.update().where(table.c[UPDATE_ID] == row[UPDATE_ID]).values(changes))
                 if inserts:
                     conn.execute(table.insert(), inserts)
 

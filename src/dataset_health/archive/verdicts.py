@@ -92,7 +92,7 @@ def record_verdicts(
             HEALTH_FAILED: ",".join(failed),
             HEALTH_CHECKED_AT: checked_at.isoformat(timespec="seconds"),
         })
-    store.append(dataset, summaries, text_fields=SUMMARY_FIELDS)
+    store.append(dataset, summaries, text_fields=SUMMARY_FIELDS, annotation=True)
 
 
 def read_verdicts(store: ArchiveStore, dataset: str) -> pd.DataFrame:

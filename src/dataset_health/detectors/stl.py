@@ -141,7 +141,7 @@ class STLDetector(UnivariateDetector):
     >>> weekday[-1] = 1_500  # a Monday with a partial load
     >>> verdict = STLDetector().check(weekday, stamps, metric="rows_created")
     >>> verdict.status, verdict.reason.split(" (")[0]
-    ('fail', 'rows_created 1,500 is 93% below the expected 20,060')
+    ('fail', 'rows_created 1,500 is 92% below the expected 19,430')
     """
 
     name: ClassVar[str] = "stl"

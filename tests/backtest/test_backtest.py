@@ -1,0 +1,174 @@
+"""The walk-forward backtest: never peeks, keeps the input's rows, watches every metric."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dataset_health.backtest import MetricVerdicts, any_metric_fails, backtest
+from dataset_health.detector_config import DEFAULT_CONFIG, SUITE_EXPECTATION, DetectorConfig, resolve_config
+from dataset_health.detectors import DETECTORS
+from dataset_health.detectors.baselines import ElementaryZScore
+from dataset_health.errors import BadInputError, ConfigError, SchemaError
+
+from ._archives import daily_archive, labelled_archive
+
+CUTOFF = 40
+# Fast contestants: the default, every baseline, and one detector without walk_forward.
+DETECTOR_SPECS = ["auto", "elementary_z", {"detector": "elementary_z", "params": {"seasonality": "day_of_week"}},
+                  "deequ_online_normal", "deequ_relative_rate_of_change",
+                  {"detector": "deequ_holt_winters", "params": {"refit_growth": 1.0}}, "check_only"]
+
+
+class CheckOnly(ElementaryZScore):
+    """Elementary without its one-pass method: the backtest must call check() per row."""
+
+    name = "check_only"
+    walk_forward = None
+
+
+@pytest.fixture(autouse=True)
+def _register_check_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(DETECTORS, CheckOnly.name, CheckOnly)
+
+
+@pytest.mark.parametrize("detector", DETECTOR_SPECS, ids=lambda d: d if isinstance(d, str) else json.dumps(d))
+def test_changing_future_rows_never_changes_past_verdicts(detector) -> None:
+    original = daily_archive(70)
+    tampered = original.copy()
+    future = tampered.index >= CUTOFF
+    tampered.loc[future, "rows_created"] *= 1000
+    tampered.loc[future, "row_count"] = np.nan
+    tampered.loc[future, "rows_deleted"] = 10**6
+    tampered.loc[future, "null_fraction__judge"] = 0.99
+    extra = daily_archive(10, seed=9, start="2024-03-15 06:00")
+    tampered = pd.concat([tampered, extra], ignore_index=True)
+
+    before = backtest(original, detector=detector)
+    after = backtest(tampered, detector=detector)
+    pd.testing.assert_frame_equal(before.iloc[:CUTOFF], after.iloc[:CUTOFF])
+    assert not before.iloc[CUTOFF:].reset_index(drop=True).equals(after.iloc[CUTOFF:70].reset_index(drop=True))
+
+
+def test_one_pass_and_per_row_paths_agree() -> None:
+    frame, _ = labelled_archive(60)
+    pd.testing.assert_frame_equal(backtest(frame, detector="elementary_z"), backtest(frame, detector="check_only"))
+
+
+def test_output_has_one_row_per_input_row_in_input_order() -> None:
+    frame, _ = labelled_archive(50)
+    shuffled = frame.sample(frac=1, random_state=4).reset_index(drop=True)
+    result = backtest(shuffled, detector="elementary_z")
+    assert list(result.columns) == ["timestamp", "is_anomaly", "status", "score", "failed_metrics"]
+    assert result["timestamp"].tolist() == shuffled["timestamp"].tolist()
+    # Each row was judged from the rows before it in time, not in the file.
+    in_time = backtest(frame, detector="elementary_z").set_index("timestamp")
+    pd.testing.assert_frame_equal(result.set_index("timestamp").loc[in_time.index], in_time)
+
+
+def test_verdict_columns_say_what_failed() -> None:
+    frame, labels = labelled_archive(60)
+    result = backtest(frame, detector="deequ_relative_rate_of_change")
+    partial = int(np.flatnonzero(labels)[0])
+    assert result.loc[partial, "is_anomaly"] == 1 and result.loc[partial, "status"] == "fail"
+    assert "rows_created" in result.loc[partial, "failed_metrics"].split(",")
+    assert result.loc[0, "status"] == "insufficient_history" and np.isnan(result.loc[0, "score"])
+    assert set(result["status"]) <= {"pass", "fail", "insufficient_history"}
+    assert result["is_anomaly"].dtype == int and set(result["is_anomaly"]) <= {0, 1}
+    assert ((result["is_anomaly"] == 1) == (result["status"] == "fail")).all()
+
+
+def test_every_numeric_column_is_watched_and_text_is_ignored() -> None:
+    frame = daily_archive(40)
+    frame["note"] = "hello"
+    frame.loc[3, "rows_deleted"] = ""  # empty in a CSV: missing, not text
+    result = backtest(frame.astype(str), detector="deequ_relative_rate_of_change")
+    failed = {m for names in result["failed_metrics"] for m in names.split(",") if m}
+    assert failed <= {"rows_created", "row_count", "rows_deleted", "null_fraction__judge"}
+    assert "rows_deleted" in failed  # 0 -> n is an infinite ratio for Deequ
+
+
+def test_metrics_restricts_what_is_watched() -> None:
+    frame, _ = labelled_archive(60)
+    result = backtest(frame, metrics=["row_count"], detector="deequ_relative_rate_of_change")
+    assert set(result["failed_metrics"]) <= {"", "row_count"}
+
+
+def test_the_combiner_is_pluggable() -> None:
+    def two_metrics(verdicts: MetricVerdicts) -> pd.DataFrame:
+        rows = any_metric_fails(verdicts)
+        enough = verdicts.failed.sum(axis=1) >= 2
+        rows.loc[~enough & (rows["status"] == "fail"), "status"] = "pass"
+        rows["is_anomaly"] = enough.astype(int)
+        return rows
+
+    frame, _ = labelled_archive(60)
+    default = backtest(frame, detector="deequ_relative_rate_of_change")
+    strict = backtest(frame, detector="deequ_relative_rate_of_change", combine=two_metrics)
+    assert strict["is_anomaly"].sum() < default["is_anomaly"].sum()
+    assert (strict["is_anomaly"] <= default["is_anomaly"]).all()
+
+
+def test_timestamps_may_repeat_and_another_column_may_hold_them() -> None:
+    frame = daily_archive(30).rename(columns={"timestamp": "published"})
+    frame.loc[5, "published"] = frame.loc[4, "published"]
+    assert len(backtest(frame, timestamp_column="published", detector="elementary_z")) == 30
+
+
+@pytest.mark.parametrize(("change", "error", "message"), [
+    (lambda f: f.drop(columns="timestamp"), SchemaError, "no timestamp column 'timestamp'"),
+    (lambda f: f.assign(timestamp=["not a date"] + list(f["timestamp"][1:])), BadInputError, "row 1"),
+    (lambda f: f.iloc[0:0], BadInputError, "no rows"),
+    (lambda f: f[["timestamp", "schema_fingerprint"]], BadInputError, "no numeric metric"),
+])
+def test_bad_archives_are_reported(change, error, message: str) -> None:
+    with pytest.raises(error, match=message):
+        backtest(change(daily_archive(20)))
+
+
+@pytest.mark.parametrize(("kwargs", "error", "message"), [
+    ({"metrics": ["nope"]}, SchemaError, "no column 'nope'"),
+    ({"metrics": ["schema_fingerprint"]}, BadInputError, "holds no numbers"),
+    ({"detector": "nope"}, ConfigError, "unknown detector 'nope'"),
+    ({"detector": {"detector": "elementary_z", "params": {"sensitivity": -1}}}, ConfigError, "sensitivity"),
+    ({"detector": {"detector": "elementary_z", "params": {"bogus": 1}}}, ConfigError, "bogus"),
+])
+def test_bad_options_are_config_errors(kwargs: dict, error, message: str) -> None:
+    with pytest.raises(error, match=message):
+        backtest(daily_archive(20), **kwargs)
+
+
+def test_auto_is_the_default_config() -> None:
+    assert resolve_config("auto") is DEFAULT_CONFIG
+    assert DEFAULT_CONFIG.params_for("rows_deleted")["direction"] == "up"
+    assert DEFAULT_CONFIG.params_for("null_fraction__judge")["direction"] == "up"
+    assert DEFAULT_CONFIG.params_for("rows_created")["direction"] == "both"
+
+
+def test_default_config_runs_the_shipped_suite() -> None:
+    """DEFAULT_CONFIG and suites/dataset_health_default.json must say the same.
+
+    When the default is tuned in detector_config.py, ship it in the suite too.
+    """
+    suite = json.loads((resources.files("dataset_health") / "suites" / "dataset_health_default.json").read_text())
+    rules = [r["kwargs"] for r in suite["expectations"] if r["type"] == SUITE_EXPECTATION]
+    for rule in rules:
+        column = rule["column"].rstrip("*") + ("judge" if rule["column"].endswith("*") else "")
+        params = DEFAULT_CONFIG.params_for(column)
+        assert rule.get("detector", DEFAULT_CONFIG.detector) == DEFAULT_CONFIG.detector
+        for key, value in rule.items():
+            if key in params:
+                assert params[key] == value, (column, key)
+    overridden = {pattern for pattern, _ in DEFAULT_CONFIG.overrides}
+    assert overridden <= {r["column"] for r in rules}
+
+
+def test_configs_round_trip_through_dicts() -> None:
+    config = DetectorConfig.from_dict(DEFAULT_CONFIG.to_dict())
+    assert config == DEFAULT_CONFIG
+    with pytest.raises(ConfigError, match="unknown key"):
+        DetectorConfig.from_dict({"detector": "robust_z", "parms": {}})

@@ -1,0 +1,119 @@
+"""`dataset-health backtest` and `dataset-health compete`: files in, files out, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from dataset_health.cli import main
+
+from ._archives import labelled_archive
+
+HOSTILE = "<script>x</script>"
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def few_contestants(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three contestants instead of every registered detector: the command is the same, the test faster."""
+    from dataset_health.detector_config import DEFAULT_CONFIG, DetectorConfig
+
+    monkeypatch.setattr("dataset_health.competition.default_contestants", lambda: [
+        DEFAULT_CONFIG, DetectorConfig("elementary_z"), DetectorConfig("deequ_online_normal")])
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> tuple[Path, Path]:
+    frame, labels = labelled_archive(45)
+    frame = frame.rename(columns={"null_fraction__judge": HOSTILE})
+    frame = frame.sample(frac=1, random_state=2)  # rows out of time order
+    archive, label_file = tmp_path / "archive.csv", tmp_path / "labels.csv"
+    frame.to_csv(archive, index=False)
+    pd.DataFrame({"timestamp": frame["timestamp"], "is_anomaly": labels[frame.index]}).to_csv(label_file, index=False)
+    return archive, label_file
+
+
+@pytest.mark.parametrize("command", ["backtest", "compete"])
+def test_commands_have_help(runner: CliRunner, command: str) -> None:
+    result = runner.invoke(main, [command, "--help"])
+    assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_backtest_writes_one_verdict_per_row_in_input_order(runner: CliRunner, files, tmp_path: Path) -> None:
+    archive, _ = files
+    output = tmp_path / "verdicts.csv"
+    result = runner.invoke(main, ["backtest", str(archive), "--output", str(output), "--detector", "elementary_z"])
+    assert result.exit_code == 0, result.output
+    assert re.match(r"wrote 45 verdicts to .*verdicts.csv: \d+ flagged", result.output)
+    verdicts = pd.read_csv(output, keep_default_na=False)
+    assert list(verdicts.columns) == ["timestamp", "is_anomaly", "status", "score", "failed_metrics"]
+    assert verdicts["timestamp"].tolist() == pd.read_csv(archive)["timestamp"].tolist()
+    assert set(verdicts["status"]) <= {"pass", "fail", "insufficient_history"}
+
+
+def test_backtest_metrics_option(runner: CliRunner, files, tmp_path: Path) -> None:
+    archive, _ = files
+    output = tmp_path / "verdicts.csv"
+    result = runner.invoke(main, ["backtest", str(archive), "-o", str(output), "--metrics", "rows_created, row_count",
+                                  "--detector", "deequ_relative_rate_of_change"])
+    assert result.exit_code == 0, result.output
+    failed = {m for names in pd.read_csv(output, keep_default_na=False)["failed_metrics"] for m in names.split(",") if m}
+    assert failed <= {"rows_created", "row_count"}
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--detector", "nope"], "error: unknown detector 'nope'"),
+    (["--metrics", "nope"], "error: the archive has no column 'nope'"),
+    (["--timestamp-column", "when"], "error: the archive has no timestamp column 'when'"),
+])
+def test_backtest_errors_are_one_line_and_exit_2(runner: CliRunner, files, tmp_path: Path, args, message) -> None:
+    archive, _ = files
+    result = runner.invoke(main, ["backtest", str(archive), "-o", str(tmp_path / "v.csv"), *args])
+    assert result.exit_code == 2
+    assert result.output.startswith(message) and len(result.output.strip().splitlines()) == 1
+
+
+def test_backtest_of_a_missing_file(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(main, ["backtest", str(tmp_path / "no.csv"), "-o", str(tmp_path / "v.csv")])
+    assert result.exit_code == 2 and "does not exist" in result.output
+
+
+def test_compete_writes_a_self_contained_report_that_escapes_column_names(
+    runner: CliRunner, files, tmp_path: Path, few_contestants: None
+) -> None:
+    archive, labels = files
+    report, suite = tmp_path / "report.html", tmp_path / "suite.json"
+    result = runner.invoke(main, ["compete", str(archive), "--labels", str(labels), "--report", str(report),
+                                  "--write-suite", str(suite)])
+    assert result.exit_code == 0, result.output
+    assert "winner: " in result.output and "event" not in result.output.splitlines()[0]
+    html = report.read_text(encoding="utf-8")
+    assert HOSTILE not in html and "&lt;script&gt;x&lt;/script&gt;" in html
+    assert "<script" not in html.lower()
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)  # nothing fetched from a CDN
+    assert html.count("<svg") >= 1 and "<style>" in html
+    template = json.loads(suite.read_text())
+    assert template["expectations"] and all(r["type"] == "expect_column_latest_value_to_not_be_anomalous"
+                                            for r in template["expectations"])
+
+
+def test_compete_without_labels_reports_alarm_rates(runner: CliRunner, files, few_contestants: None) -> None:
+    archive, _ = files
+    result = runner.invoke(main, ["compete", str(archive)])
+    assert result.exit_code == 0, result.output
+    assert "alarms_per_100" in result.output and "winner" not in result.output
+
+
+def test_compete_write_suite_needs_labels(runner: CliRunner, files, tmp_path: Path) -> None:
+    archive, _ = files
+    result = runner.invoke(main, ["compete", str(archive), "--write-suite", str(tmp_path / "s.json")])
+    assert result.exit_code == 2 and result.output.startswith("error: writing the winner's suite needs labels")

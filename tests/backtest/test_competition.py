@@ -1,0 +1,143 @@
+"""The competition: every contestant scored alike, broken ones skipped, winners written as suites."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dataset_health.competition import compete, compete_csv, default_contestants
+from dataset_health.detector_config import DetectorConfig, suite_blockers
+from dataset_health.detectors import DETECTORS
+from dataset_health.detectors.base import BaseMultivariateDetector, MultivariateVerdict
+from dataset_health.detectors.baselines import DeequOnlineNormal
+from dataset_health.errors import BadInputError, ConfigError, SchemaError
+
+from ._archives import labelled_archive
+
+FAST = ["elementary_z", "deequ_online_normal", "deequ_relative_rate_of_change"]
+
+
+class Broken(DeequOnlineNormal):
+    name = "broken"
+
+    def walk_forward(self, *args: Any, **kwargs: Any) -> list:
+        raise RuntimeError("model exploded")
+
+
+class RowMax(BaseMultivariateDetector):
+    """A toy multivariate detector: fails a row whose largest jump from the previous row is over 3x."""
+
+    name: ClassVar[str] = "row_max"
+
+    def fit(self, frame: pd.DataFrame, timestamps: Any = None, exclude: Any = None) -> "RowMax":
+        self.last_ = frame.iloc[-1] if len(frame) else None
+        return self
+
+    def judge(self, row: pd.Series, timestamp: Any = None, *, metric: str = "update") -> MultivariateVerdict:
+        if self.last_ is None:
+            return MultivariateVerdict("insufficient_history", None, None, None, None, None, 0, self.name, "first row")
+        jumps = np.log((row.abs() + 1) / (self.last_.abs() + 1)).abs()
+        top = float(jumps.max())
+        status = "fail" if top > np.log(3) else "pass"
+        shares = {c: float(jumps[c] == top) for c in jumps.index}
+        return MultivariateVerdict(status, top, None, None, None, None, 1, self.name, "jump", contributions=shares)
+
+
+@pytest.fixture
+def extra_detectors(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(DETECTORS, Broken.name, Broken)
+    monkeypatch.setitem(DETECTORS, RowMax.name, RowMax)
+
+
+def test_scores_every_contestant_with_labels_best_first() -> None:
+    frame, labels = labelled_archive(60)
+    result = compete(frame, labels, detectors=FAST)
+    table = result.table()
+    assert list(table["detector"]) == [c.name for c in result.ranking()]
+    assert set(table["detector"]) == set(FAST)
+    assert list(table.columns[:5]) == ["detector", "f1", "precision", "recall", "false_alarms_per_100"]
+    assert table["f1"].is_monotonic_decreasing
+    assert (table["us_per_point"] > 0).all()
+    assert result.winner().name == table["detector"].iloc[0]
+
+
+def test_without_labels_only_alarm_rates_and_no_winner() -> None:
+    frame, _ = labelled_archive(40)
+    result = compete(frame, detectors=FAST)
+    assert "alarms_per_100" in result.table().columns and "f1" not in result.table().columns
+    with pytest.raises(ConfigError, match="needs labels"):
+        result.winner()
+
+
+def test_a_broken_contestant_is_skipped_with_its_error(extra_detectors: None) -> None:
+    frame, labels = labelled_archive(40)
+    result = compete(frame, labels, detectors=["broken", "elementary_z"])
+    table = result.table()
+    assert table["detector"].tolist() == ["elementary_z", "broken"]
+    assert table["skipped"].iloc[1] == "RuntimeError: model exploded"
+    assert result.winner().name == "elementary_z"
+
+
+def test_multivariate_detectors_judge_whole_rows(extra_detectors: None) -> None:
+    frame, labels = labelled_archive(60)
+    result = compete(frame, labels, detectors=["row_max"])
+    contestant = result.contestants[0]
+    assert contestant.skipped is None
+    partial = int(np.flatnonzero(labels)[0])
+    assert contestant.verdicts.loc[partial, "failed_metrics"] == "rows_created"
+    assert contestant.metric_alarms.loc[partial, "rows_created"]
+    assert contestant.judgements == 60
+    assert suite_blockers(DetectorConfig("row_max")).startswith("row_max judges several metrics")
+
+
+def test_every_registered_detector_competes_by_default() -> None:
+    names = [c.name for c in default_contestants()]
+    assert names[0] == "auto" and set(DETECTORS) <= set(names)
+
+
+def test_contestant_names_must_differ() -> None:
+    frame, _ = labelled_archive(30)
+    with pytest.raises(ConfigError, match="named 'elementary_z'"):
+        compete(frame, detectors=["elementary_z", {"detector": "elementary_z", "params": {"sensitivity": 2}}])
+
+
+def test_labels_must_follow_the_archive() -> None:
+    frame, labels = labelled_archive(30)
+    with pytest.raises(BadInputError, match="labels have 29 rows"):
+        compete(frame, labels[:-1], detectors=FAST)
+    with pytest.raises(BadInputError, match="label row 3"):
+        compete(frame, np.where(np.arange(30) == 2, 7, labels), detectors=FAST)
+    shifted = pd.DataFrame({"timestamp": frame["timestamp"].shift(-1).fillna("2030-01-01"), "is_anomaly": labels})
+    with pytest.raises(BadInputError, match="label row 1 is for"):
+        compete(frame, shifted, detectors=FAST)
+    with pytest.raises(SchemaError, match="no 'is_anomaly' column"):
+        compete(frame, pd.DataFrame({"label": labels}), detectors=FAST)
+
+
+def test_the_winner_is_written_as_a_health_suite_that_builds(tmp_path, monkeypatch) -> None:
+    from dataset_health.health_suite import template_expectations
+
+    frame, labels = labelled_archive(60)
+    frame.to_csv(tmp_path / "archive.csv", index=False)
+    pd.DataFrame({"timestamp": frame["timestamp"], "is_anomaly": labels}).to_csv(tmp_path / "labels.csv", index=False)
+    monkeypatch.setattr("dataset_health.competition.default_contestants",
+                        lambda: [DetectorConfig(name) for name in ("deequ_online_normal", "elementary_z")])
+    result = compete_csv(tmp_path / "archive.csv", labels=tmp_path / "labels.csv", write_suite=tmp_path / "suite.json")
+    template = json.loads((tmp_path / "suite.json").read_text())
+    written = result.winner(for_suite=True)
+    assert written.name == "elementary_z"  # Deequ's detectors take none of the expectation's parameters
+    rules = template["expectations"]
+    assert {r["kwargs"]["column"] for r in rules} == set(result.series.metrics)
+    assert all(r["kwargs"]["detector"] == "elementary_z" and r["kwargs"]["training_window"] == 14 for r in rules)
+    expectations = template_expectations(["update_id", "timestamp", *result.series.metrics], template)
+    assert len(expectations) == len(rules)
+    assert {e.detector for e in expectations} == {"elementary_z"}
+    # The expectation can run the written detector on the archive's series.
+    rows = [[str(i), ts, value, None] for i, (ts, value) in enumerate(zip(frame["timestamp"], frame["rows_created"]))]
+    created = next(e for e in expectations if e.column == "rows_created")
+    success, details = created.judge_series(rows)
+    assert details["detector"] == "elementary_z" and details["status"] in ("pass", "fail")

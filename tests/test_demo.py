@@ -67,6 +67,18 @@ def test_demo_writes_data_docs_with_a_stored_validation(demo_run) -> None:
     }
 
 
+def test_demo_data_docs_state_rules_and_reasons_in_words(demo_run) -> None:
+    directory, _ = demo_run
+    pages = list((directory / "gx" / "uncommitted" / "data_docs" / "local_site" / "validations").rglob("*.html"))
+    assert pages
+    html = pages[0].read_text()
+    assert "must not be anomalous against its history" in html
+    assert "95% below the usual Wednesday 22,784" in html
+    assert "must arrive on the dataset&#39;s usual cadence" in html or "must arrive on the dataset's usual cadence" in html
+    # Rendered in words, not as raw kwargs.
+    assert "expect_column_latest_value_to_not_be_anomalous" not in html
+
+
 def test_demo_suite_on_disk_keeps_every_parameter(demo_run) -> None:
     directory, _ = demo_run
     suite = json.loads((directory / "gx" / "expectations" / "dataset_health__court_filings.json").read_text())

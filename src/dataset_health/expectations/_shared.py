@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
-from great_expectations.render import RenderedStringTemplateContent
+from great_expectations.render import (
+    LegacyDiagnosticRendererType,
+    LegacyRendererType,
+    RenderedStringTemplateContent,
+)
+from great_expectations.render.renderer.renderer import renderer
 
 
 class SerializeEveryKwarg:
@@ -57,3 +62,28 @@ def observed_value_text(result: Any) -> RenderedStringTemplateContent | str:
         content_block_type="string_template",
         string_template={"template": "$reason", "params": {"reason": reason}},
     )
+
+
+class VerdictRenderers:
+    """Data Docs renderers shared by every dataset-health expectation.
+
+    The prescriptive column states the rule in words (``prescriptive_template``,
+    GX string-template syntax over the expectation's kwargs); the observed
+    value column shows the verdict's one-line reason.
+    """
+
+    prescriptive_template: ClassVar[str] = ""
+
+    @classmethod
+    @renderer(renderer_type=LegacyRendererType.PRESCRIPTIVE)
+    def _prescriptive_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
+        return prescriptive_content(cls, configuration, result, runtime_configuration, cls.prescriptive_template)
+
+    @classmethod
+    @renderer(renderer_type=LegacyDiagnosticRendererType.OBSERVED_VALUE)
+    def _diagnostic_observed_value_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
+        return observed_value_text(result)
+
+
+class ArchiveExpectation(SerializeEveryKwarg, VerdictRenderers):
+    """Mixed in before the GX base class of each dataset-health expectation."""

@@ -12,16 +12,10 @@ from typing import Any, ClassVar, Literal, Optional, Tuple
 
 from great_expectations.compatibility import pydantic
 from great_expectations.expectations.expectation import ColumnAggregateExpectation
-from great_expectations.render import LegacyDiagnosticRendererType, LegacyRendererType
-from great_expectations.render.renderer.renderer import renderer
 
 from dataset_health.archive.schema import TIMESTAMP
 from dataset_health.detectors import DEFAULT_DETECTOR, FAIL, INSUFFICIENT_HISTORY, make_detector
-from dataset_health.expectations._shared import (
-    SerializeEveryKwarg,
-    observed_value_text,
-    prescriptive_content,
-)
+from dataset_health.expectations._shared import ArchiveExpectation
 from dataset_health.expectations.metrics import ARCHIVE_SERIES
 
 DETECTOR_DESCRIPTION = "Registry name of the detector that judges the newest value."
@@ -37,7 +31,7 @@ FAIL_ON_INSUFFICIENT_HISTORY_DESCRIPTION = (
 )
 
 
-class ExpectColumnLatestValueToNotBeAnomalous(SerializeEveryKwarg, ColumnAggregateExpectation):
+class ExpectColumnLatestValueToNotBeAnomalous(ArchiveExpectation, ColumnAggregateExpectation):
     """Expect the newest archived value of a metric to look like its history.
 
     Passing: ``rows_created`` of the newest update is 20,900 and the usual
@@ -87,6 +81,11 @@ class ExpectColumnLatestValueToNotBeAnomalous(SerializeEveryKwarg, ColumnAggrega
     )
     args_keys: ClassVar[Tuple[str, ...]] = ("column",)
 
+    prescriptive_template: ClassVar[str] = (
+        "$column of the newest update must not be anomalous against its history "
+        "($detector, sensitivity $sensitivity, direction $direction, at least $min_history past updates)."
+    )
+
     library_metadata: ClassVar[dict[str, Any]] = {
         "maturity": "experimental",
         "tags": ["dataset-health", "anomaly detection", "archive"],
@@ -128,23 +127,6 @@ class ExpectColumnLatestValueToNotBeAnomalous(SerializeEveryKwarg, ColumnAggrega
             training_window=self.training_window,
             seasonality=self.seasonality,
         )
-
-    @classmethod
-    @renderer(renderer_type=LegacyRendererType.PRESCRIPTIVE)
-    def _prescriptive_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
-        return prescriptive_content(
-            cls,
-            configuration,
-            result,
-            runtime_configuration,
-            "$column of the newest update must not be anomalous against its history "
-            "($detector, sensitivity $sensitivity, direction $direction, at least $min_history past updates).",
-        )
-
-    @classmethod
-    @renderer(renderer_type=LegacyDiagnosticRendererType.OBSERVED_VALUE)
-    def _diagnostic_observed_value_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
-        return observed_value_text(result)
 
 
 ExpectColumnLatestValueToNotBeAnomalous.__doc__ = (ExpectColumnLatestValueToNotBeAnomalous.__doc__ or "").format(

@@ -6,16 +6,10 @@ from typing import Any, ClassVar, Literal, Tuple
 
 from great_expectations.compatibility import pydantic
 from great_expectations.expectations.expectation import BatchExpectation
-from great_expectations.render import LegacyDiagnosticRendererType, LegacyRendererType
-from great_expectations.render.renderer.renderer import renderer
 
 from dataset_health.archive.schema import TIMESTAMP, UPDATE_ID
 from dataset_health.errors import BadInputError
-from dataset_health.expectations._shared import (
-    SerializeEveryKwarg,
-    observed_value_text,
-    prescriptive_content,
-)
+from dataset_health.expectations._shared import ArchiveExpectation
 from dataset_health.expectations.metrics import ARCHIVE_ROWS
 from dataset_health.schema_diff import compare_schemas
 
@@ -25,7 +19,7 @@ TIMESTAMP_COLUMN_DESCRIPTION = "Archive column holding each update's time; it or
 UPDATE_ID_COLUMN_DESCRIPTION = "Archive column holding each update's id."
 
 
-class ExpectTableSchemaToMatchPreviousUpdate(SerializeEveryKwarg, BatchExpectation):
+class ExpectTableSchemaToMatchPreviousUpdate(ArchiveExpectation, BatchExpectation):
     """Expect the newest update to keep the monitored dataset's schema.
 
     The batch is an archive whose ``schema`` column was captured from the
@@ -45,6 +39,10 @@ class ExpectTableSchemaToMatchPreviousUpdate(SerializeEveryKwarg, BatchExpectati
 
     metric_dependencies: ClassVar[Tuple[str, ...]] = (ARCHIVE_ROWS,)
     success_keys: ClassVar[Tuple[str, ...]] = ("allow", "timestamp_column", "update_id_column", "columns")
+
+    prescriptive_template: ClassVar[str] = (
+        "The newest update must keep the columns and types of the previous update (allowed changes: $allow)."
+    )
 
     library_metadata: ClassVar[dict[str, Any]] = {
         "maturity": "experimental",
@@ -83,19 +81,6 @@ class ExpectTableSchemaToMatchPreviousUpdate(SerializeEveryKwarg, BatchExpectati
             "update_timestamp": newest[TIMESTAMP],
         }
         return {"success": not breaking, "result": {"observed_value": change.describe(), "details": details}}
-
-    @classmethod
-    @renderer(renderer_type=LegacyRendererType.PRESCRIPTIVE)
-    def _prescriptive_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
-        return prescriptive_content(
-            cls, configuration, result, runtime_configuration,
-            "The newest update must keep the columns and types of the previous update (allowed changes: $allow).",
-        )
-
-    @classmethod
-    @renderer(renderer_type=LegacyDiagnosticRendererType.OBSERVED_VALUE)
-    def _diagnostic_observed_value_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
-        return observed_value_text(result)
 
 
 ExpectTableSchemaToMatchPreviousUpdate.__doc__ = (ExpectTableSchemaToMatchPreviousUpdate.__doc__ or "").format(

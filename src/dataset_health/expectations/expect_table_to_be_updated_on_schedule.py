@@ -16,16 +16,10 @@ from typing import Any, ClassVar, Optional, Tuple
 import pandas as pd
 from great_expectations.compatibility import pydantic
 from great_expectations.expectations.expectation import BatchExpectation
-from great_expectations.render import LegacyDiagnosticRendererType, LegacyRendererType
-from great_expectations.render.renderer.renderer import renderer
 
 from dataset_health.archive.schema import TIMESTAMP, UPDATE_ID
 from dataset_health.detectors import DEFAULT_DETECTOR, DETECTORS, FAIL, INSUFFICIENT_HISTORY, make_detector
-from dataset_health.expectations._shared import (
-    SerializeEveryKwarg,
-    observed_value_text,
-    prescriptive_content,
-)
+from dataset_health.expectations._shared import ArchiveExpectation
 from dataset_health.expectations.metrics import ARCHIVE_ROWS
 
 DETECTOR_DESCRIPTION = "Registry name of the detector that judges the gap between updates."
@@ -42,7 +36,7 @@ UPDATE_ID_COLUMN_DESCRIPTION = "Archive column holding each update's id."
 FAIL_ON_INSUFFICIENT_HISTORY_DESCRIPTION = "Fail instead of passing when there are too few past gaps."
 
 
-class ExpectTableToBeUpdatedOnSchedule(SerializeEveryKwarg, BatchExpectation):
+class ExpectTableToBeUpdatedOnSchedule(ArchiveExpectation, BatchExpectation):
     """Expect the newest update to have arrived on the dataset's usual cadence.
 
     Passing: a daily dataset published 24.2 hours after its previous update.
@@ -83,6 +77,11 @@ class ExpectTableToBeUpdatedOnSchedule(SerializeEveryKwarg, BatchExpectation):
         "timestamp_column",
         "update_id_column",
         "fail_on_insufficient_history",
+    )
+
+    prescriptive_template: ClassVar[str] = (
+        "The newest update must arrive on the dataset's usual cadence: the gap since the previous update "
+        "is judged by $detector (sensitivity $sensitivity, at least $min_history past gaps)."
     )
 
     library_metadata: ClassVar[dict[str, Any]] = {
@@ -130,20 +129,6 @@ class ExpectTableToBeUpdatedOnSchedule(SerializeEveryKwarg, BatchExpectation):
             return verdict.reason
         return (f"update {update_id} came {gap:,.1f} h after the previous one; "
                 f"usually {verdict.expected:,.1f} h (at most {verdict.upper:,.1f} h)")
-
-    @classmethod
-    @renderer(renderer_type=LegacyRendererType.PRESCRIPTIVE)
-    def _prescriptive_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
-        return prescriptive_content(
-            cls, configuration, result, runtime_configuration,
-            "The newest update must arrive on the dataset's usual cadence: the gap since the previous update "
-            "is judged by $detector (sensitivity $sensitivity, at least $min_history past gaps).",
-        )
-
-    @classmethod
-    @renderer(renderer_type=LegacyDiagnosticRendererType.OBSERVED_VALUE)
-    def _diagnostic_observed_value_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
-        return observed_value_text(result)
 
 
 ExpectTableToBeUpdatedOnSchedule.__doc__ = (ExpectTableToBeUpdatedOnSchedule.__doc__ or "").format(

@@ -9,7 +9,7 @@ drops expectations whose class it does not know.
 from __future__ import annotations
 
 from dataset_health import expectations as _expectations  # noqa: F401  (registers with GX)
-from dataset_health import actions as _actions  # noqa: F401  (registers the alert actions with GX)
+from dataset_health import actions as _actions  # noqa: F401  (registers the checkpoint actions with GX)
 from dataset_health.archive import ArchiveStore, export_csv, import_csv
 from dataset_health.capture import capture_update, dataframe_batch, file_batch, sql_batch
 from dataset_health.context import get_context

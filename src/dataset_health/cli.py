@@ -368,21 +368,51 @@ def compete_command(archive_csv: Path, labels: Path | None, report: Path | None,
 @main.command()
 @click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
               help="Where to create the demo project (default: a new temporary directory).")
-def demo(directory: Path | None) -> None:
+@click.option("--webhook", "webhook_url", metavar="URL",
+              help="Deliver the owner's alert to this URL (signed with Standard Webhooks headers).")
+def demo(directory: Path | None, webhook_url: str | None) -> None:
     """Run a complete health check on bundled sample history.
 
     Archives two years of daily updates of a court-filings-like dataset to
     SQLite, runs a real GX checkpoint on the newest update (a partial load,
-    so the check fails) and writes Data Docs. Exits 0 when the demo ran.
+    so the check fails), writes Data Docs with a health-history page, and
+    alerts the demo owner. Exits 0 when the demo ran.
     """
-    from dataset_health.demo.run import run_demo
+    from dataset_health.demo.run import WEBHOOK_SECRET_VAR, alert_preview, run_demo
 
     click.echo("dataset-health demo: archiving two years of court_filings updates and checking the newest...")
-    project, result = run_demo(directory)
+    project, result = run_demo(directory, webhook_url=webhook_url)
     click.echo(f"project: {project.root}")
     click.echo(f"archive: {project.archive_url}")
     _print_result(result)
+    if webhook_url:
+        click.echo(f"The alert is signed with the secret in ${WEBHOOK_SECRET_VAR} (a random one when it is unset).")
+    else:
+        click.echo("\nThe alert the owner would get (pass --webhook URL to deliver it):\n")
+        click.echo("  " + safe(alert_preview(result)).replace("\n", "\n  "))
     click.echo("\nThe newest update is a partial load: the health check caught it.")
+
+
+@main.group()
+def alerts() -> None:
+    """Owner alert deliveries."""
+
+
+@alerts.command("retry")
+@click.argument("dataset", required=False)
+@click.pass_context
+def alerts_retry(ctx: click.Context, dataset: str | None) -> None:
+    """Send again every alert whose delivery failed (of DATASET, or of all)."""
+    from dataset_health.actions import retry_failed_deliveries
+
+    reports = retry_failed_deliveries(_project(ctx), dataset)
+    for report in reports:
+        click.echo(f"{safe(report.dataset)}: {safe(report.channel)} {report.status}"
+                   + (f": {safe(report.error)}" if report.error else ""))
+    if not reports:
+        click.echo("no failed deliveries to retry")
+    if any(r.status == "failed" for r in reports):
+        ctx.exit(EXIT_UNHEALTHY)
 
 
 def _print_result(result: Any) -> None:
@@ -396,6 +426,8 @@ def _print_result(result: Any) -> None:
         click.echo(f"  {mark}  {safe(outcome.column or outcome.expectation):<{width}}  {safe(outcome.reason)}")
     if result.docs_index:
         click.echo(f"\nData Docs: {result.docs_index}")
+    for note in result.alert_notes:
+        click.echo(f"Alerts: {safe(note)}")
 
 
 if __name__ == "__main__":  # pragma: no cover

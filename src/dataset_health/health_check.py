@@ -10,7 +10,8 @@ new archive columns appear:
     suite       dataset_health__<dataset>   (from the suite template; yours once made)
     validation  dataset_health__<dataset>
     checkpoint  dataset_health__<dataset>   (actions: Data Docs, verdict
-                                             write-back, health-history page)
+                                             write-back, health-history page,
+                                             owner alerts)
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 import great_expectations as gx
 from great_expectations.checkpoint import UpdateDataDocsAction
 
-from dataset_health.actions import HealthHistoryPageAction, WriteVerdictAction
+from dataset_health.actions import AlertLog, HealthHistoryPageAction, WriteVerdictAction
 from dataset_health.actions.owners import owner_alert_actions
 from dataset_health.archive.store import ArchiveStore
 from dataset_health.context import get_context
@@ -44,6 +45,7 @@ class HealthCheckResult:
     success: bool
     outcomes: list[ExpectationOutcome] = field(default_factory=list)
     docs_index: Path | None = None
+    alert_notes: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> list[ExpectationOutcome]:
@@ -108,6 +110,7 @@ def run_health_check(project: Project, dataset: str) -> HealthCheckResult:
         success=bool(result.success),
         outcomes=outcomes,
         docs_index=docs_index(context),
+        alert_notes=AlertLog(store).notes(dataset, run_id=result.run_id.run_time.isoformat()),
     )
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from dataset_health.actions import AlertLog, retry_failed_deliveries
 from dataset_health.archive.store import ArchiveStore
-from dataset_health.archive.verdicts import read_verdicts
+from dataset_health.archive.verdicts import read_verdicts, set_label
 from dataset_health.health_check import run_health_check
 from dataset_health.health_suite import suite_name
 from dataset_health.project import Project
@@ -147,3 +147,19 @@ def test_dataset_without_opted_in_owner_is_not_alerted(tmp_path, receiver) -> No
     assert not result.success
     assert AlertLog(ArchiveStore(project.archive_url)).notes(DATASET) == ["not alerted: no opted-in owner"]
     assert receiver.requests == []
+
+
+def test_an_acknowledged_anomaly_is_not_alerted_again(tmp_path, receiver, monkeypatch) -> None:
+    monkeypatch.setenv("DH_ACK_URL", receiver.url("/ack"))
+    monkeypatch.setenv("DH_ACK_SECRET", SECRET)
+    owner = {**OWNER, "channels": [{"type": "webhook", "url": "${DH_ACK_URL}", "secret": "${DH_ACK_SECRET}",
+                                    "renotify_after_hours": 0, **FAST}]}
+    project = make_project(tmp_path / "project", owner)
+    run_health_check(project, DATASET)
+    assert len(posted(receiver, "/ack")) == 1
+
+    set_label(ArchiveStore(project.archive_url), DATASET, PARTIAL_ID, "expected", note="court closed early")
+    again = run_health_check(project, DATASET)  # re-notify is due (0 h), but the owner has answered
+    assert not again.success
+    assert len(posted(receiver, "/ack")) == 1
+    assert "acknowledged by the owner as expected" in " ".join(AlertLog(ArchiveStore(project.archive_url)).notes(DATASET))

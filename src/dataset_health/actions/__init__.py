@@ -17,6 +17,7 @@ name them load (``import dataset_health`` does it). Where each part lives::
     slack.py      Slack incoming webhook (Block Kit)                 | type
     teams.py      Teams Workflows webhook (Adaptive Card)            | dataset_health_*
     mail.py       email over SMTP (text + HTML)                    /
+    chat.py       what Slack and Teams share: JSON to a ${VAR} webhook URL
     _http.py      HTTP transport: urllib3 Retry, Retry-After cap, timeouts
     _smtp.py      SMTP transport with retries
     _secrets.py   ${VAR} resolution and scrubbing secrets from all text

@@ -29,7 +29,7 @@ from urllib3.exceptions import (
 from urllib3.util.retry import Retry
 
 from dataset_health.actions._secrets import Secrets, safe_url
-from dataset_health.actions.delivery import DeliveryError, RetryPolicy
+from dataset_health.actions.delivery import DeliveryError, RetryPolicy, attempts_text
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 USER_AGENT = "dataset-health (owner alerts)"
@@ -79,7 +79,7 @@ def post(url: str, body: bytes, headers: Mapping[str, str], *, policy: RetryPoli
         except requests.RequestException as exc:
             attempts = retry.attempts()
             reason = _describe(exc, policy.timeout_seconds)
-            raise DeliveryError(secrets.scrub(f"{where}: {reason} ({_count(attempts)})"), attempts) from None
+            raise DeliveryError(secrets.scrub(f"{where}: {reason} ({attempts_text(attempts)})"), attempts) from None
     attempts = retry.attempts()
     if 200 <= response.status_code < 300:
         return attempts
@@ -87,7 +87,7 @@ def post(url: str, body: bytes, headers: Mapping[str, str], *, policy: RetryPoli
     raise DeliveryError(
         secrets.scrub(
             f"{where} answered HTTP {response.status_code} {response.reason or ''}".rstrip()
-            + f" ({_count(attempts)})"
+            + f" ({attempts_text(attempts)})"
             + (f": {excerpt}" if excerpt else "")
         ),
         attempts,
@@ -148,7 +148,3 @@ def _describe(exc: requests.RequestException, timeout: float) -> str:
     if isinstance(reason, ProtocolError):
         return "connection dropped before an answer"
     return f"request failed ({type(reason).__name__})"  # type only: library texts carry the URL
-
-
-def _count(attempts: int) -> str:
-    return f"{attempts} attempt" + ("" if attempts == 1 else "s")

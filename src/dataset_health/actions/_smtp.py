@@ -18,7 +18,7 @@ from email.message import EmailMessage
 from typing import Literal
 
 from dataset_health.actions._secrets import Secrets
-from dataset_health.actions.delivery import DeliveryError, RetryPolicy
+from dataset_health.actions.delivery import DeliveryError, RetryPolicy, attempts_text
 
 Security = Literal["starttls", "ssl", "none"]
 
@@ -58,8 +58,7 @@ def send(mail: EmailMessage, server: SmtpServer, *, policy: RetryPolicy, secrets
             reason = "timed out" if isinstance(exc, TimeoutError) else f"connection failed ({exc.__class__.__name__})"
             transient = True
         if not transient or attempt > policy.max_retries:
-            count = f"{attempt} attempt" + ("" if attempt == 1 else "s")
-            raise DeliveryError(secrets.scrub(f"{where}: {reason} ({count})"), attempt)
+            raise DeliveryError(secrets.scrub(f"{where}: {reason} ({attempts_text(attempt)})"), attempt)
         time.sleep(policy.backoff(attempt))
     raise AssertionError("unreachable: the loop returns or raises")
 

@@ -39,7 +39,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
-from dataset_health.actions.delivery import FAILED, SENT, SUPPRESSED
+from dataset_health.actions.delivery import FAILED, SENT, SUPPRESSED, attempts_text
 from dataset_health.actions.message import AlertMessage
 from dataset_health.actions.noise import LastNotice
 from dataset_health.archive.store import ArchiveStore
@@ -217,7 +217,7 @@ class AlertLog:
             elif status == SUPPRESSED:
                 lines.append(f"{channel}: repeat {kind} suppressed{about}: {rows['note'].iloc[0]}")
             elif status == SENT:
-                lines.append(f"{channel}: {kind} sent{about}, {_count(rows['attempts'].iloc[0])}")
+                lines.append(f"{channel}: {kind} sent{about}, {attempts_text(int(rows['attempts'].iloc[0]))}")
             else:
                 lines.append(f"{channel}: {kind} failed{about}: {rows['error'].iloc[0]}; retry it later")
         return lines
@@ -231,7 +231,3 @@ class AlertLog:
 def _naive_utc(at: datetime | None) -> datetime:
     at = at or datetime.now(timezone.utc)
     return at.astimezone(timezone.utc).replace(tzinfo=None) if at.tzinfo else at
-
-
-def _count(attempts: int) -> str:
-    return f"{attempts} attempt" + ("" if attempts == 1 else "s")

@@ -35,9 +35,10 @@ from great_expectations.datasource.fluent.config_str import ConfigStr
 from dataset_health.actions._secrets import Secrets
 from dataset_health.actions.alert_log import NOT_ALERTED, AlertLog, LogEntry, UndeliveredNotice
 from dataset_health.actions.delivery import FAILED, SENT, SUPPRESSED, DeliveryError, DeliveryReport, RetryPolicy
-from dataset_health.actions.message import AlertItem, AlertMessage, alert_key
+from dataset_health.actions.message import AlertItem, AlertMessage, alert_key, outcome_score
 from dataset_health.actions.noise import NoticePlan, plan_notice
 from dataset_health.archive.store import ArchiveStore
+from dataset_health.archive.verdicts import update_label
 from dataset_health.outcomes import ExpectationOutcome, outcomes_from_checkpoint_result, tested_update_id
 
 if TYPE_CHECKING:
@@ -56,6 +57,10 @@ class _AlertLogAction(ValidationAction):
     archive_url: Union[ConfigStr, str] = Field(
         description="SQLAlchemy URL of the archive database; may name ${VARS}, resolved at run time."
     )
+
+    def _secrets(self) -> Secrets:
+        """Resolves ${VARS} through the checkpoint's data context, scrubs them from text."""
+        return Secrets(self._resolve_context().context.config_provider)
 
     @contextmanager
     def _alert_log(self, secrets: Secrets) -> Iterator[AlertLog]:
@@ -106,8 +111,9 @@ class OwnerAlertAction(_AlertLogAction):
 
     @override
     def run(self, checkpoint_result: CheckpointResult, action_context: ActionContext | None = None) -> dict:
-        secrets = self._secrets()
+        secrets: Secrets | None = None
         try:
+            secrets = self._secrets()
             outcomes = outcomes_from_checkpoint_result(checkpoint_result)
             run_id = _run_id(checkpoint_result)
             with self._alert_log(secrets) as log:
@@ -118,6 +124,7 @@ class OwnerAlertAction(_AlertLogAction):
                     notify_on=self.notify_on,
                     renotify_after=timedelta(hours=self.renotify_after_hours),
                     now=_utcnow(),
+                    acknowledged=update_label(log.store, self.dataset, tested_update_id(outcomes)),
                 )
                 held_back = [self._suppressed_entry(o, why, run_id) for o, why in plan.suppressed]
                 if plan.kind is None:
@@ -129,7 +136,7 @@ class OwnerAlertAction(_AlertLogAction):
                 log.record(self._entries(message, plan, report, run_id) + held_back)
             return self._result(report)
         except Exception as exc:  # noqa: BLE001 - raising would abort the checkpoint and skip later actions
-            error = secrets.scrub(f"{type(exc).__name__}: {_first_line(exc)}")
+            error = _scrubbed_error(exc, secrets)
             logger.error("dataset %r: owner alert %r could not run: %s", self.dataset, self.name, error)
             return self._result(DeliveryReport(self.dataset, self.name, FAILED, error=error))
 
@@ -187,7 +194,7 @@ class OwnerAlertAction(_AlertLogAction):
         except DeliveryError as exc:
             status, attempts, error = FAILED, exc.attempts, secrets.scrub(str(exc))
         except Exception as exc:  # noqa: BLE001 - a bug in a channel must not abort the checkpoint either
-            status, attempts, error = FAILED, 0, secrets.scrub(f"{type(exc).__name__}: {_first_line(exc)}")
+            status, attempts, error = FAILED, 0, _scrubbed_error(exc, secrets)
         if status == FAILED:
             logger.warning("dataset %r: %s via %r failed: %s", self.dataset, message.kind, self.name, error)
         return DeliveryReport(self.dataset, self.name, status, message.kind, attempts, error, delivery_id)
@@ -197,9 +204,6 @@ class OwnerAlertAction(_AlertLogAction):
         raise NotImplementedError
 
     # -------------------------------------------------------------- helpers
-    def _secrets(self) -> Secrets:
-        return Secrets(self._resolve_context().context.config_provider)
-
     @property
     def _retry_policy(self) -> RetryPolicy:
         return RetryPolicy(
@@ -241,7 +245,7 @@ class OwnerAlertAction(_AlertLogAction):
         }
         if not checks:  # a healthy notice is about the whole update
             return [LogEntry(expectation="", kind=message.kind, **common)]
-        return [LogEntry(expectation=alert_key(o), kind=kind, score=_score(o), **common) for o, kind in checks]
+        return [LogEntry(expectation=alert_key(o), kind=kind, score=outcome_score(o), **common) for o, kind in checks]
 
     def _suppressed_entry(self, outcome: ExpectationOutcome, why: str, run_id: str) -> LogEntry:
         return LogEntry(
@@ -251,7 +255,7 @@ class OwnerAlertAction(_AlertLogAction):
             channel=self.name,
             kind="alert",
             status=SUPPRESSED,
-            score=_score(outcome),
+            score=outcome_score(outcome),
             note=why,
             run_id=run_id,
         )
@@ -277,8 +281,9 @@ class NotAlertedAction(_AlertLogAction):
         note = f"{NOT_ALERTED}: {self.reason}"
         if checkpoint_result.success:
             return {"dataset_health_alert": {"dataset": self.dataset, "status": "none"}}
-        secrets = Secrets(self._resolve_context().context.config_provider)
+        secrets: Secrets | None = None
         try:
+            secrets = self._secrets()
             failed = [o for o in outcomes_from_checkpoint_result(checkpoint_result) if not o.success]
             with self._alert_log(secrets) as log:
                 log.record(
@@ -290,7 +295,7 @@ class NotAlertedAction(_AlertLogAction):
                             channel="",
                             kind="alert",
                             status=SUPPRESSED,
-                            score=_score(o),
+                            score=outcome_score(o),
                             note=note,
                             run_id=_run_id(checkpoint_result),
                         )
@@ -298,8 +303,7 @@ class NotAlertedAction(_AlertLogAction):
                     ]
                 )
         except Exception as exc:  # noqa: BLE001 - raising would abort the checkpoint and skip later actions
-            error = secrets.scrub(f"{type(exc).__name__}: {_first_line(exc)}")
-            logger.error("dataset %r: could not record %r: %s", self.dataset, note, error)
+            logger.error("dataset %r: could not record %r: %s", self.dataset, note, _scrubbed_error(exc, secrets))
         logger.info("dataset %r: %s", self.dataset, note)
         return {"dataset_health_alert": {"dataset": self.dataset, "status": SUPPRESSED, "note": note}}
 
@@ -313,13 +317,13 @@ def _new_delivery_id() -> str:
     return f"msg_{uuid.uuid4().hex}"
 
 
-def _score(outcome: ExpectationOutcome) -> float | None:
-    score = outcome.score
-    return float(score) if isinstance(score, (int, float)) and not isinstance(score, bool) else None
-
-
 def _utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _scrubbed_error(exc: BaseException, secrets: Secrets | None) -> str:
+    error = f"{type(exc).__name__}: {_first_line(exc)}"
+    return secrets.scrub(error) if secrets is not None else error
 
 
 def _first_line(exc: BaseException) -> str:

@@ -56,6 +56,11 @@ class RetryPolicy:
         return min(self.backoff_max_seconds, self.backoff_seconds * 2 ** (retry - 1))
 
 
+def attempts_text(attempts: int) -> str:
+    """``1 attempt``, ``3 attempts``."""
+    return f"{attempts} attempt" + ("" if attempts == 1 else "s")
+
+
 class DeliveryError(DatasetHealthError):
     """A message could not be delivered; the text is safe to log and store.
 

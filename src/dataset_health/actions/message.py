@@ -33,6 +33,12 @@ def alert_key(outcome: ExpectationOutcome) -> str:
     return f"{outcome.expectation}:{outcome.metric}" if outcome.metric else outcome.expectation
 
 
+def outcome_score(outcome: ExpectationOutcome) -> float | None:
+    """The detector's score as a float; None when the check has none (errors)."""
+    score = outcome.score
+    return float(score) if isinstance(score, (int, float)) and not isinstance(score, bool) else None
+
+
 def format_value(value: Any) -> str:
     """A number as a person reads it in an alert.
 
@@ -68,7 +74,6 @@ class AlertItem:
 
     @classmethod
     def from_outcome(cls, outcome: ExpectationOutcome) -> "AlertItem":
-        score = outcome.score if isinstance(outcome.score, (int, float)) and not isinstance(outcome.score, bool) else None
         return cls(
             key=alert_key(outcome),
             label=outcome.label,
@@ -77,7 +82,7 @@ class AlertItem:
             expected=outcome.expected,
             lower=outcome.lower,
             upper=outcome.upper,
-            score=score,
+            score=outcome_score(outcome),
             reason=outcome.reason,
         )
 

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 
 from great_expectations.checkpoint.actions import should_notify
 
-from dataset_health.actions.message import Kind, alert_key, format_value
+from dataset_health.actions.message import Kind, alert_key, format_value, outcome_score
 from dataset_health.outcomes import ExpectationOutcome
 
 
@@ -64,8 +64,13 @@ def plan_notice(
     notify_on: str,
     renotify_after: timedelta,
     now: datetime,
+    acknowledged: str | None = None,
 ) -> NoticePlan:
     """Decide what to notify for one checkpoint run.
+
+    ``acknowledged`` is the owner's label on the judged update (``incident``
+    or ``expected``): a labelled update's failures are known, so they are
+    held back instead of alerted again.
 
     Examples
     --------
@@ -89,7 +94,11 @@ def plan_notice(
             if last is not None and last.kind == "alert":
                 recoveries.append(outcome)
         elif notify_failures:
-            why = _why_repeat_is_suppressed(outcome, last, renotify_after, now)
+            why = (
+                f"acknowledged by the owner as {acknowledged}"
+                if acknowledged
+                else _why_repeat_is_suppressed(outcome, last, renotify_after, now)
+            )
             if why is None:
                 alerts.append(outcome)
             else:
@@ -106,7 +115,7 @@ def _why_repeat_is_suppressed(
     age = now - last.sent_at
     if age >= renotify_after:
         return None
-    score = outcome.score if isinstance(outcome.score, (int, float)) else None
+    score = outcome_score(outcome)
     if score is not None and (last.score is None or score > last.score):
         return None  # worse than what the owner was told
     hours = age.total_seconds() / 3600

@@ -9,13 +9,9 @@ most 3000, at most 50 blocks.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
-from great_expectations.datasource.fluent.config_str import ConfigStr
-
-from dataset_health.actions import _http
-from dataset_health.actions._secrets import Secrets
-from dataset_health.actions.base import OwnerAlertAction
+from dataset_health.actions.chat import ChatWebhookAction
 from dataset_health.actions.message import AlertItem, AlertMessage, format_value
 
 HEADER_MAX = 150
@@ -60,7 +56,7 @@ def slack_payload(message: AlertMessage) -> dict[str, Any]:
     return {"text": _cut(escape_mrkdwn(message.text()), SECTION_MAX), "blocks": blocks}
 
 
-class SlackAlertAction(OwnerAlertAction):
+class SlackAlertAction(ChatWebhookAction):
     """Post the owner alert to a Slack channel through an incoming webhook.
 
     Parameters
@@ -69,15 +65,10 @@ class SlackAlertAction(OwnerAlertAction):
         ``${VAR}`` naming the incoming webhook URL (its path is the secret).
     """
 
-    secret_fields: ClassVar[tuple[str, ...]] = ("webhook_url",)
-
     type: Literal["dataset_health_slack"] = "dataset_health_slack"
-    webhook_url: ConfigStr
 
-    def _send(self, message: AlertMessage, delivery_id: str, secrets: Secrets) -> int:
-        url = secrets.resolve(self.webhook_url, "webhook_url") or ""
-        body = _http.json_body(slack_payload(message))
-        return _http.post(url, body, {"Content-Type": "application/json"}, policy=self._retry_policy, secrets=secrets)
+    def _payload(self, message: AlertMessage) -> dict[str, Any]:
+        return slack_payload(message)
 
 
 def _item_text(item: AlertItem, icon: str) -> str:

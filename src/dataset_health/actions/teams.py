@@ -17,13 +17,9 @@ go into TextBlocks and FactSets as text; the docs link becomes an
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
-from great_expectations.datasource.fluent.config_str import ConfigStr
-
-from dataset_health.actions import _http
-from dataset_health.actions._secrets import Secrets
-from dataset_health.actions.base import OwnerAlertAction
+from dataset_health.actions.chat import ChatWebhookAction
 from dataset_health.actions.message import AlertItem, AlertMessage, format_value
 
 ADAPTIVE_CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -68,7 +64,7 @@ def teams_payload(message: AlertMessage) -> dict[str, Any]:
     }
 
 
-class TeamsAlertAction(OwnerAlertAction):
+class TeamsAlertAction(ChatWebhookAction):
     """Post the owner alert to a Teams channel through a Workflows webhook.
 
     Parameters
@@ -78,15 +74,10 @@ class TeamsAlertAction(OwnerAlertAction):
         parameter is the secret).
     """
 
-    secret_fields: ClassVar[tuple[str, ...]] = ("webhook_url",)
-
     type: Literal["dataset_health_teams"] = "dataset_health_teams"
-    webhook_url: ConfigStr
 
-    def _send(self, message: AlertMessage, delivery_id: str, secrets: Secrets) -> int:
-        url = secrets.resolve(self.webhook_url, "webhook_url") or ""
-        body = _http.json_body(teams_payload(message))
-        return _http.post(url, body, {"Content-Type": "application/json"}, policy=self._retry_policy, secrets=secrets)
+    def _payload(self, message: AlertMessage) -> dict[str, Any]:
+        return teams_payload(message)
 
 
 def _item_container(item: AlertItem, verdict: str) -> dict[str, Any]:

@@ -113,6 +113,18 @@ def set_label(store: ArchiveStore, dataset: str, update_id: str, label: str, not
     store.set_values(dataset, update_id, {LABEL: label, LABEL_NOTE: note or ""})
 
 
+def update_label(store: ArchiveStore, dataset: str, update_id: str | None) -> str | None:
+    """The owner's label on an archived update, or None."""
+    if update_id is None or not store.exists(dataset):
+        return None
+    with store._reading() as conn:
+        table = sa.Table(store.table_name(dataset), sa.MetaData(), autoload_with=conn)
+        if LABEL not in table.c:
+            return None
+        label = conn.execute(sa.select(table.c[LABEL]).where(table.c[UPDATE_ID] == update_id)).scalar()
+    return label or None
+
+
 def _verdict_row(dataset: str, update_id: str, outcome: Mapping[str, Any], checked_at: datetime) -> dict[str, Any]:
     row: dict[str, Any] = {
         "dataset": dataset,
@@ -142,4 +154,5 @@ __all__ = [
     "read_verdicts",
     "record_verdicts",
     "set_label",
+    "update_label",
 ]

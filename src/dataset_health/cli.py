@@ -200,15 +200,30 @@ def archive_import(ctx: click.Context, dataset: str, source: Path, timestamp_col
 
 
 @main.command()
-@click.argument("dataset")
+@click.argument("dataset", required=False)
+@click.option("--all", "check_all", is_flag=True,
+              help="Check every monitored dataset (configured or archived); one error never stops the others.")
+@click.option("--progress/--no-progress", default=True, show_default=True, help="With --all: progress bar on stderr.")
 @click.pass_context
-def check(ctx: click.Context, dataset: str) -> None:
-    """Run DATASET's health checkpoint on its newest update.
+def check(ctx: click.Context, dataset: str | None, check_all: bool, progress: bool) -> None:
+    """Run DATASET's health checkpoint on its newest update (or, with --all,
+    every monitored dataset's, then print a summary table).
 
-    Exit code 0: healthy; 1: unhealthy; 2: error.
+    Exit code 0: healthy; 1: unhealthy; 2: error (with --all: any dataset).
     """
+    from dataset_health.errors import ConfigError
     from dataset_health.health_check import run_health_check
 
+    if bool(dataset) == check_all:
+        raise ConfigError("check needs either a DATASET or --all")
+    if check_all:
+        from dataset_health.check_all import run_all_health_checks
+
+        summary = run_all_health_checks(_project(ctx), progress=progress)
+        click.echo(safe(summary.table()))
+        if summary.docs_index:
+            click.echo(f"\nData Docs: {summary.docs_index}")
+        ctx.exit(summary.exit_code)
     result = run_health_check(_project(ctx), dataset)
     _print_result(result)
     if not result.success:

@@ -71,8 +71,8 @@ class Contestant:
         return self.config.name
 
     @property
-    def microseconds_per_point(self) -> float:
-        return 1e6 * self.seconds / self.judgements if self.judgements else math.nan
+    def milliseconds_per_point(self) -> float:
+        return 1e3 * self.seconds / self.judgements if self.judgements else math.nan
 
 
 @dataclass
@@ -98,7 +98,7 @@ class CompetitionResult:
             else:
                 row["alarms_per_100"] = c.scores.get("alarms_per_100", math.nan)
             row["alarms"] = c.scores.get("alarms", math.nan)
-            row["us_per_point"] = c.microseconds_per_point
+            row["ms_per_point"] = c.milliseconds_per_point
             row["skipped"] = c.skipped or ""
             rows.append(row)
         table = pd.DataFrame(rows)

@@ -4,7 +4,8 @@ GX drops expectation types it does not know when it loads a suite: it logs
 an error, returns the rest, and saving the suite then deletes them from
 disk. A checkpoint over such a suite passes having checked nothing. Every
 entry point here imports the plugin first, and :func:`get_context` refuses
-a project whose suites name expectations that are not registered.
+a project whose suites name expectations that are not registered, and
+makes GX's own file writes atomic (see :mod:`dataset_health.gx_files`).
 """
 
 from __future__ import annotations
@@ -27,7 +28,10 @@ def get_context(project_root_dir: str | Path | None = None, **kwargs: Any) -> An
 
     import dataset_health.actions  # noqa: F401  (registration happens on import)
     import dataset_health.expectations  # noqa: F401
+    from dataset_health.gx_files import install_atomic_writes
 
+    # A process killed mid-write must not leave a half-written GX file behind.
+    install_atomic_writes()
     if project_root_dir is not None:
         kwargs.setdefault("mode", "file")
         kwargs["project_root_dir"] = str(project_root_dir)

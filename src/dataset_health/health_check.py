@@ -16,23 +16,29 @@ new archive columns appear:
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import great_expectations as gx
+import sqlalchemy as sa
 from great_expectations.checkpoint import UpdateDataDocsAction
 
 from dataset_health.actions import AlertLog, HealthHistoryPageAction, WriteVerdictAction
 from dataset_health.actions.owners import owner_alert_actions
+from dataset_health.archive.schema import slug
 from dataset_health.archive.store import ArchiveStore
 from dataset_health.context import get_context
 from dataset_health.errors import DatasetHealthError
+from dataset_health.gx_files import project_lock
 from dataset_health.health_suite import ensure_health_suite, load_template, suite_name
 from dataset_health.outcomes import ExpectationOutcome, outcomes_from_checkpoint_result, tested_update_id
-from dataset_health.project import Project
+from dataset_health.project import ENV_ARCHIVE_URL, Project
 
 ARCHIVE_DATASOURCE = "dataset_health_archive"
+# A file name holds 255 bytes; GX adds the datasource name and a suffix.
+_MAX_ASSET_NAME_BYTES = 120
 BATCH_DEFINITION = "all_updates"
 
 
@@ -62,9 +68,9 @@ def ensure_health_checkpoint(context: Any, project: Project, store: ArchiveStore
     }.get(store.dialect, context.data_sources.add_or_update_sql)
     source = add_source(name=ARCHIVE_DATASOURCE, connection_string=_gx_connection_string(project))
     try:
-        asset = source.get_asset(dataset)
+        asset = source.get_asset(asset_name(dataset))
     except LookupError:
-        asset = source.add_table_asset(name=dataset, table_name=table)
+        asset = source.add_table_asset(name=asset_name(dataset), table_name=table)
     try:
         batch_definition = asset.get_batch_definition(BATCH_DEFINITION)
     except KeyError:
@@ -94,12 +100,40 @@ def ensure_health_checkpoint(context: Any, project: Project, store: ArchiveStore
     )
 
 
+def asset_name(dataset: str) -> str:
+    """The GX asset of ``dataset``'s archive: its name, unless GX cannot store that.
+
+    GX names validation-result files after the asset, so a name with a path
+    separator, or too long for a file name, becomes its archive table's slug.
+    """
+    if "/" in dataset or "\\" in dataset or len(dataset.encode("utf-8")) > _MAX_ASSET_NAME_BYTES:
+        return slug(dataset)
+    return dataset
+
+
 def run_health_check(project: Project, dataset: str) -> HealthCheckResult:
-    """Run ``dataset``'s health checkpoint and summarise its verdicts."""
+    """Run ``dataset``'s health checkpoint and summarise its verdicts.
+
+    Safe to run from several processes at once: checks of one project take
+    turns on its GX files (:func:`~dataset_health.gx_files.project_lock`),
+    and while a check runs no new update of ``dataset`` is archived, so all
+    its expectations judge the same newest update.
+    """
     store = ArchiveStore(project.archive_url)
-    context = get_context(project.root)
-    checkpoint = ensure_health_checkpoint(context, project, store, dataset)
-    result = checkpoint.run()
+    with project_lock(project.gx_dir):
+        context = get_context(project.root)
+        try:
+            checkpoint = ensure_health_checkpoint(context, project, store, dataset)
+            with store.holding_updates(dataset):
+                result = checkpoint.run()
+        except DatasetHealthError:
+            raise
+        except Exception as exc:  # GX raises many types: one line and exit 2, not a traceback
+            text = str(exc).strip()
+            raise DatasetHealthError(
+                f"dataset {dataset!r}: the GX health check failed: {type(exc).__name__}: "
+                f"{text.splitlines()[0] if text else 'no message'}"
+            ) from exc
     outcomes = outcomes_from_checkpoint_result(result)
     errors = [o for o in outcomes if o.status == "error"]
     if errors and len(errors) == len(outcomes):
@@ -129,8 +163,13 @@ def _owner_name(project: Project, dataset: str) -> str:
 
 
 def _gx_connection_string(project: Project) -> str:
-    # A ${VAR} in the configured URL is handed to GX unexpanded, so GX resolves
-    # it at run time and the secret never lands in great_expectations.yml.
+    # GX writes its connection string into great_expectations.yml and our
+    # actions' into the checkpoint JSON. A URL that comes from a variable is
+    # handed over as that ${VAR}, resolved by GX at run time, so a password
+    # never lands in a file; DATASET_HEALTH_ARCHIVE_URL overrides the file.
+    if os.environ.get(ENV_ARCHIVE_URL):
+        url = project.archive_url  # SQLite paths made absolute: GX runs from another directory
+        return url if sa.make_url(url).password is None else f"${{{ENV_ARCHIVE_URL}}}"
     if "${" in project.archive_url_template and not project.archive_url_template.startswith("sqlite"):
         return project.archive_url_template
     return project.archive_url

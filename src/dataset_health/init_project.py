@@ -8,7 +8,14 @@ from great_expectations.data_context.types.base import ProgressBarsConfig
 
 from dataset_health.context import get_context
 from dataset_health.errors import ConfigError
-from dataset_health.project import CONFIG_FILE, DEFAULT_ARCHIVE_URL, DatasetConfig, Project
+from dataset_health.gx_files import project_lock
+from dataset_health.project import (
+    CONFIG_FILE,
+    DEFAULT_ARCHIVE_URL,
+    DatasetConfig,
+    Project,
+    check_no_literal_password,
+)
 
 
 def init_project(
@@ -21,6 +28,7 @@ def init_project(
 
     An existing ``dataset_health.yml`` is kept: init never overwrites settings.
     """
+    check_no_literal_password(archive_url)  # before anything is written
     root = Path(root).resolve()
     if root.exists() and not root.is_dir():
         raise ConfigError(f"{root} exists and is not a directory")
@@ -32,8 +40,9 @@ def init_project(
     for dataset in datasets or []:
         project.datasets.setdefault(dataset.name, dataset)
     project.save()
-    context = get_context(project.root)  # creates gx/ with its stores and Data Docs site
-    # GX's per-metric progress bars drown our own output; a user may turn them back on.
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    context.variables.save()
+    with project_lock(project.gx_dir):
+        context = get_context(project.root)  # creates gx/ with its stores and Data Docs site
+        # GX's per-metric progress bars drown our own output; a user may turn them back on.
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        context.variables.save()
     return project

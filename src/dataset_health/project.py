@@ -77,7 +77,10 @@ class Project:
     @property
     def archive_url(self) -> str:
         """The archive URL, with ${VARS} expanded and SQLite paths made absolute."""
-        url = os.environ.get(ENV_ARCHIVE_URL) or expand_variables(self.archive_url_template, "archive_url")
+        url = os.environ.get(ENV_ARCHIVE_URL)
+        if not url:
+            check_no_literal_password(self.archive_url_template)
+            url = expand_variables(self.archive_url_template, "archive_url")
         return _absolute_sqlite_url(url, self.root)
 
     def dataset(self, name: str) -> DatasetConfig:
@@ -90,7 +93,10 @@ class Project:
             "datasets": {name: ds.to_yaml() for name, ds in sorted(self.datasets.items())},
         }
         header = "# dataset-health project: see `dataset-health --help`\n"
-        self.config_path.write_text(header + yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+        # Atomic: a reader or a killed writer never leaves a half-written file.
+        from dataset_health.gx_files import atomic_write_text
+
+        atomic_write_text(self.config_path, header + yaml.safe_dump(data, sort_keys=False))
 
     @classmethod
     def load(cls, root: str | Path | None = None) -> "Project":
@@ -139,6 +145,25 @@ def expand_variables(value: str, field_name: str) -> str:
         return os.environ[variable]
 
     return _VARIABLE.sub(substitute, value)
+
+
+def check_no_literal_password(template: str) -> str:
+    """Return ``template`` unless it holds a password written out (not a ${VAR}).
+
+    A password in dataset_health.yml would travel into GX's files and every
+    copy of the project; it must come from the environment.
+    """
+    try:
+        parsed = sa.make_url(_VARIABLE.sub("DHVARIABLE", template))
+    except (sa.exc.ArgumentError, ValueError):
+        return template  # not a URL: reported where it is used, without its text
+    if parsed.password is not None and "DHVARIABLE" not in str(parsed.password):
+        raise ConfigError(
+            "field 'archive_url' holds a password written out; name it with an environment variable "
+            "instead, e.g. postgresql+psycopg://user:${ARCHIVE_PASSWORD}@host/db, or set "
+            f"{ENV_ARCHIVE_URL}"
+        )
+    return template
 
 
 def _absolute_sqlite_url(url: str, root: Path) -> str:

@@ -18,6 +18,7 @@ from dataset_health.archive.schema import TIMESTAMP, UPDATE_ID
 from dataset_health.archive.store import ArchiveStore
 from dataset_health.archive.verdicts import LABEL, record_verdicts
 from dataset_health.context import get_context
+from dataset_health.gx_files import project_lock
 from dataset_health.health_suite import ensure_health_suite, load_template
 from dataset_health.project import Project
 
@@ -26,8 +27,9 @@ def replay_verdicts(project: Project, dataset: str, *, last: int = 90, progress:
     """Judge and record the newest ``last`` updates of ``dataset``; return how many."""
     store = ArchiveStore(project.archive_url)
     history = store.history(dataset)
-    context = get_context(project.root)
-    suite = ensure_health_suite(context, dataset, list(history.columns), load_template(project.dataset(dataset).suite))
+    with project_lock(project.gx_dir):  # the suite may be created or widened: one GX writer at a time
+        context = get_context(project.root)
+        suite = ensure_health_suite(context, dataset, list(history.columns), load_template(project.dataset(dataset).suite))
     judges = [e for e in suite.expectations if hasattr(e, "judge_series")]
     labels = history[LABEL].where(history[LABEL].notna(), None) if LABEL in history else [None] * len(history)
     series = {

@@ -28,10 +28,10 @@ from dataset_health.scoring import events
 CHARTS_PER_DETECTOR = 3
 
 _HEADERS = {"f1": "event F1", "false_alarms_per_100": "false alarms / 100", "alarms_per_100": "alarms / 100",
-            "us_per_point": "µs per point", "events_detected": "events found"}
+            "ms_per_point": "ms per point", "events_detected": "events found"}
 # What a contestant's own table shows, of the scores it has.
-_SECTION_SCORES = ("f1", "precision", "recall", "false_alarms_per_100", "events", "events_detected",
-                   "alarms", "true_alarms", "false_alarms", "alarms_per_100")
+_SECTION_SCORES = ("f1", "precision", "recall", "false_alarms_per_100", "alarms_per_100", "events_detected",
+                   "events", "alarms")
 
 _templates = jinja2.Environment(
     loader=jinja2.ChoiceLoader([
@@ -80,7 +80,7 @@ def _section(result: CompetitionResult, contestant: Contestant) -> dict[str, Any
         "scores": {k: _fmt(contestant.scores[k]) for k in _SECTION_SCORES if k in contestant.scores},
         "skipped": contestant.skipped or "",
         "seconds": _fmt(contestant.seconds),
-        "us_per_point": _fmt(contestant.microseconds_per_point),
+        "ms_per_point": _fmt(contestant.milliseconds_per_point),
         "alarms_by_metric": [],
         "charts": [],
     }

@@ -15,16 +15,24 @@ Promises, each kept by one mechanism:
   column additions and the upsert of two processes never interleave.
 - *All or nothing*: values are coerced and checked before the transaction
   starts, and the whole append (DDL included; both databases have
-  transactional DDL) commits or rolls back as one.
+  transactional DDL) commits or rolls back as one. A process killed
+  mid-append leaves the archive as it was before it.
+- *A check sees one state*: while :meth:`ArchiveStore.holding_updates` is
+  held (a health check runs), appends of new updates wait, so every
+  expectation of a check judges the same newest update. Annotations
+  (verdicts, labels) do not wait. On PostgreSQL the gate is per dataset (a
+  shared/exclusive advisory lock); on SQLite, which has one writer at a
+  time anyway, it is per database (``flock`` on ``<file>-dh-updates.lock``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -48,6 +56,9 @@ from dataset_health.errors import ArchiveError, BadInputError, ConfigError
 
 REGISTRY_TABLE = "dh_datasets"
 _SQLITE_BUSY_TIMEOUT_S = 60
+#: How long an append of new updates waits for running health checks.
+UPDATE_GATE_TIMEOUT_S = 900.0
+_GATE_SUFFIX = "-dh-updates.lock"
 
 
 @dataclass(frozen=True)
@@ -226,6 +237,7 @@ class ArchiveStore:
         text_fields: Iterable[str] = (),
         snapshot: Mapping[str, str] | None = None,
         annotation: bool = False,
+        conn: Connection | None = None,
     ) -> AppendResult:
         """Archive updates of ``dataset``, creating or widening its table.
 
@@ -234,7 +246,10 @@ class ArchiveStore:
         archive is left exactly as it was. ``snapshot`` (key -> row hash)
         replaces the dataset's stored snapshot in the same transaction.
         With ``annotation`` the records add fields (verdicts, labels) to
-        updates already archived, and their ``captured_at`` stays as it was.
+        updates already archived, and their ``captured_at`` stays as it was;
+        otherwise the append waits while a health check of ``dataset`` runs.
+        With ``conn`` (from :meth:`writing`) the append joins that
+        transaction instead of committing on its own.
         """
         _check_dataset_name(dataset)
         text_fields = frozenset(text_fields)
@@ -243,7 +258,7 @@ class ArchiveStore:
         rows = [record.as_row(captured_at) for record in coerced]
         column_types = _column_types(coerced, TEXT_FIELDS | text_fields)
         try:
-            with self._writing() as conn:
+            with nullcontext(conn) if conn is not None else self._writing(None if annotation else dataset) as conn:
                 table, added = self._ensure_table(conn, dataset, column_types)
                 existing = _existing_ids(conn, table, [r[UPDATE_ID] for r in rows])
                 self._upsert(conn, table, rows, keep=(CAPTURED_AT,) if annotation else ())
@@ -282,12 +297,63 @@ class ArchiveStore:
             ) from exc
 
     @contextmanager
-    def _writing(self) -> Iterator[Connection]:
-        with self.engine.connect().execution_options(dh_write=True) as conn:
+    def writing(self, dataset: str | None = None) -> Iterator[Connection]:
+        """One write transaction holding the database's write lock; commits on exit.
+
+        With ``dataset``, it also waits for running health checks of that
+        dataset (see :meth:`holding_updates`): use it to archive new updates.
+        Database errors become :class:`ArchiveError`.
+        """
+        try:
+            with self._writing(dataset) as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise ArchiveError(f"could not write to the archive at {self.safe_url}: {_first_line(exc)}") from exc
+
+    @contextmanager
+    def holding_updates(self, dataset: str) -> Iterator[None]:
+        """While held, no new update of ``dataset`` is archived (appends wait).
+
+        A health check holds it so that all its expectations judge the same
+        newest update; several checks may hold it at once. Verdict and label
+        writes do not wait for it.
+        """
+        if self.dialect == "postgresql":
+            key = {"key": _update_gate_key(dataset)}
+            try:
+                conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+                conn.execute(sa.text("SELECT pg_advisory_lock_shared(:key)"), key)
+            except SQLAlchemyError as exc:
+                raise ArchiveError(f"could not read the archive at {self.safe_url}: {_first_line(exc)}") from exc
+            try:
+                yield
+            finally:
+                try:
+                    conn.execute(sa.text("SELECT pg_advisory_unlock_shared(:key)"), key)
+                finally:
+                    conn.close()  # ending the session releases the lock in any case
+        else:
+            with self._file_gate(exclusive=False):
+                yield
+
+    @contextmanager
+    def _writing(self, gate: str | None = None) -> Iterator[Connection]:
+        file_gate = self._file_gate(exclusive=True) if gate is not None else nullcontext()
+        with file_gate, self.engine.connect().execution_options(dh_write=True) as conn:
             with conn.begin():
                 if self.dialect == "postgresql":
+                    # Gate first, then the write lock: a check holding the gate
+                    # writes its verdicts under the write lock alone.
+                    if gate is not None:
+                        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _update_gate_key(gate)})
                     conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY})
                 yield conn
+
+    def _file_gate(self, *, exclusive: bool):  # -> ContextManager[None]
+        database = self.engine.url.database if self.dialect == "sqlite" else None
+        if not database or database == ":memory:" or database.startswith("file:"):
+            return nullcontext()  # other dialects, or a private in-memory database
+        return _flock(database + _GATE_SUFFIX, exclusive=exclusive, timeout=UPDATE_GATE_TIMEOUT_S)
 
     def _registry(self, metadata: sa.MetaData) -> sa.Table:
         return sa.Table(
@@ -438,6 +504,46 @@ def _existing_ids(conn: Connection, table: sa.Table, ids: list[str]) -> set[str]
 # One lock for the whole database: the registry is shared by every dataset,
 # and writes are short, so finer locks would buy little.
 _ADVISORY_LOCK_KEY = int.from_bytes(hashlib.sha1(b"dataset-health archive").digest()[:8], "big", signed=True)
+
+
+def _update_gate_key(dataset: str) -> int:
+    digest = hashlib.sha1(f"dataset-health updates of {archive_table_name(dataset)}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+@contextmanager
+def _flock(path: str, *, exclusive: bool, timeout: float) -> Iterator[None]:
+    """A shared or exclusive lock on ``path``, released when its holder ends or dies."""
+    try:
+        import fcntl
+    except ImportError:  # no flock (Windows): an exclusive lock serves both modes
+        from filelock import FileLock
+
+        with FileLock(path, timeout=timeout):
+            yield
+        return
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        deadline = time.monotonic() + timeout
+        flag = (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB
+        while True:
+            try:
+                fcntl.flock(fd, flag)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise ArchiveError(
+                        f"a health check kept {path!r} locked for {timeout:g} s; the update was not archived, "
+                        "try again when it has finished"
+                    ) from None
+                time.sleep(0.02)
+        yield
+    finally:
+        # Unlock explicitly: a child forked meanwhile shares the descriptor,
+        # and closing ours alone would leave the lock held through its copy.
+        # (A holder that dies releases it with its descriptors.)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
 
 
 def _hide_password(url: str) -> str:

@@ -64,7 +64,7 @@ def record_verdicts(
     ``outcomes_by_update`` maps an update id to mappings with keys
     expectation, metric, status, success and optionally score, observed,
     expected, lower, upper, reason. Checking an update again replaces its
-    verdicts.
+    verdicts. Verdict rows and summaries commit in one transaction.
     """
     checked_at = (checked_at or datetime.now(timezone.utc)).replace(tzinfo=None)
     rows = {
@@ -72,15 +72,6 @@ def record_verdicts(
         for update_id, outcomes in outcomes_by_update.items()
     }
     table = _verdict_table(sa.MetaData())
-    try:
-        with store._writing() as conn:
-            table.create(conn, checkfirst=True)
-            for update_id, update_rows in rows.items():
-                conn.execute(table.delete().where(table.c.dataset == dataset, table.c.update_id == update_id))
-                if update_rows:
-                    conn.execute(table.insert(), update_rows)
-    except SQLAlchemyError as exc:
-        raise ArchiveError(f"dataset {dataset!r}: could not store verdicts: {exc}") from exc
     stamps = store.timestamps(dataset, list(rows))
     summaries = []
     for update_id, update_rows in rows.items():
@@ -92,7 +83,18 @@ def record_verdicts(
             HEALTH_FAILED: ",".join(failed),
             HEALTH_CHECKED_AT: checked_at.isoformat(timespec="seconds"),
         })
-    store.append(dataset, summaries, text_fields=SUMMARY_FIELDS, annotation=True)
+    # Verdict rows and archive summaries commit together: a process killed in
+    # between must not leave verdicts without a health_status, or the reverse.
+    try:
+        with store.writing() as conn:
+            table.create(conn, checkfirst=True)
+            for update_id, update_rows in rows.items():
+                conn.execute(table.delete().where(table.c.dataset == dataset, table.c.update_id == update_id))
+                if update_rows:
+                    conn.execute(table.insert(), update_rows)
+            store.append(dataset, summaries, text_fields=SUMMARY_FIELDS, annotation=True, conn=conn)
+    except SQLAlchemyError as exc:
+        raise ArchiveError(f"dataset {dataset!r}: could not store verdicts: {_first_line(exc)}") from exc
 
 
 def read_verdicts(store: ArchiveStore, dataset: str) -> pd.DataFrame:
@@ -123,6 +125,11 @@ def update_label(store: ArchiveStore, dataset: str, update_id: str | None) -> st
             return None
         label = conn.execute(sa.select(table.c[LABEL]).where(table.c[UPDATE_ID] == update_id)).scalar()
     return label or None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _verdict_row(dataset: str, update_id: str, outcome: Mapping[str, Any], checked_at: datetime) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from dataset_health.archive.schema import TIMESTAMP, UPDATE_ID, parse_timestamp
 from dataset_health.archive.store import AppendResult, ArchiveStore, snapshot_table_name
-from dataset_health.capture.batches import dataframe_batch, file_batch, sql_batch
+from dataset_health.capture.batches import dataframe_batch, file_batch, spark_batch, sql_batch
 from dataset_health.capture.diff import diff_counts, row_hashes
 from dataset_health.capture.profile import profile_batch, read_all_rows
 from dataset_health.errors import ArchiveError, BadInputError
@@ -52,26 +52,32 @@ def capture_update(
     fields = profile_batch(
         batch, dataset=dataset, key_column=key_column, freshness_column=freshness_column, columns=columns, now=stamp
     )
-    snapshot = None
-    if key_column:
-        snapshot = row_hashes(read_all_rows(batch), key_column, dataset=dataset)
-        # An empty snapshot (the dataset was empty) is still a snapshot to diff against.
-        if _has_snapshot(store, dataset):
-            fields.update(diff_counts(store.snapshot(dataset), snapshot))
-    fields.update({k: v for k, v in (counts or {}).items() if v is not None})
+    reported = {k: v for k, v in (counts or {}).items() if v is not None}
     record = {UPDATE_ID: update_id or stamp.isoformat(), TIMESTAMP: stamp, **fields}
-    return store.append(dataset, [record], snapshot=snapshot)
+    if not key_column:
+        return store.append(dataset, [{**record, **reported}])
+    snapshot = row_hashes(read_all_rows(batch), key_column, dataset=dataset)
+    # The previous snapshot is read inside the write transaction, so that two
+    # captures at once each diff against the one committed just before them.
+    with store.writing(dataset) as conn:
+        previous = _stored_snapshot(conn, dataset)
+        # An empty snapshot (the dataset was empty) is still a snapshot to diff against.
+        if previous is not None:
+            record.update(diff_counts(previous, snapshot))
+        return store.append(dataset, [{**record, **reported}], snapshot=snapshot, conn=conn)
 
 
-def _has_snapshot(store: ArchiveStore, dataset: str) -> bool:
-    """Whether a keyed capture of ``dataset`` stored a snapshot (maybe an empty one)."""
-    if not store.exists(dataset):
-        return False
+def _stored_snapshot(conn: sa.Connection, dataset: str) -> dict[str, str] | None:
+    """The snapshot of the last keyed capture of ``dataset``, None when there is none."""
+    name = snapshot_table_name(dataset)
     try:
-        return sa.inspect(store.engine).has_table(snapshot_table_name(dataset))
+        if not sa.inspect(conn).has_table(name):
+            return None
+        table = sa.Table(name, sa.MetaData(), autoload_with=conn)
+        return {key: row_hash for key, row_hash in conn.execute(sa.select(table.c["key"], table.c["row_hash"]))}
     except SQLAlchemyError as exc:
         raise ArchiveError(
-            f"dataset {dataset!r}: could not read the archive at {store.safe_url}: {str(exc).splitlines()[0]}"
+            f"dataset {dataset!r}: could not read its snapshot: {str(exc).strip().splitlines()[0]}"
         ) from exc
 
 
@@ -83,5 +89,6 @@ __all__ = [
     "file_batch",
     "profile_batch",
     "row_hashes",
+    "spark_batch",
     "sql_batch",
 ]

@@ -1,4 +1,4 @@
-"""GX batches of a monitored dataset, from a DataFrame, a file or a SQL table.
+"""GX batches of a monitored dataset, from a DataFrame (pandas or Spark), a file or a SQL table.
 
 Each call uses its own ephemeral GX context, so capture never touches the
 project's GX configuration and two captures never share datasource names.
@@ -27,6 +27,23 @@ def dataframe_batch(frame: pd.DataFrame, *, dataset: str) -> Any:
     if not isinstance(frame, pd.DataFrame):
         raise CaptureError(f"dataset {dataset!r}: expected a pandas DataFrame, got {type(frame).__name__}")
     source = _ephemeral_context().data_sources.add_pandas("dataset_health_capture")
+    asset = source.add_dataframe_asset(name="dataset")
+    return asset.add_batch_definition_whole_dataframe("whole").get_batch(batch_parameters={"dataframe": frame})
+
+
+def spark_batch(frame: Any, *, dataset: str) -> Any:
+    """A GX batch of a Spark DataFrame; its metrics run in Spark.
+
+    Needs pyspark (``pip install 'dataset-health[spark]'``) and a Java
+    runtime; the DataFrame's SparkSession is used as it is.
+    """
+    try:
+        from pyspark.sql import DataFrame as SparkDataFrame
+    except ImportError:
+        raise CaptureError(f"dataset {dataset!r}: Spark capture needs pyspark: pip install 'dataset-health[spark]'") from None
+    if not isinstance(frame, SparkDataFrame):
+        raise CaptureError(f"dataset {dataset!r}: expected a Spark DataFrame, got {type(frame).__name__}")
+    source = _ephemeral_context().data_sources.add_spark("dataset_health_capture")
     asset = source.add_dataframe_asset(name="dataset")
     return asset.add_batch_definition_whole_dataframe("whole").get_batch(batch_parameters={"dataframe": frame})
 

@@ -1,8 +1,9 @@
 """The metadata of one update, computed from a GX batch with GX metrics.
 
 The same code profiles a pandas DataFrame, a SQL table (pushed down to its
-database: GX folds the aggregate metrics into a few SELECTs) or a Spark
-table, because it only asks the batch's execution engine for metrics. It
+database: GX folds the aggregate metrics of every column into two SELECTs
+plus row counts, whatever the width; tests/scale/test_capture_queries.py
+counts them) or a Spark DataFrame, because it only asks the batch's execution engine for metrics. It
 asks twice: once for the columns and their types, then for every metric of
 every column in one graph resolution.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import sys
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any
@@ -24,7 +26,11 @@ from great_expectations.validator.metric_configuration import MetricConfiguratio
 from great_expectations.validator.metrics_calculator import MetricsCalculator
 
 from dataset_health.archive.schema import is_missing, metric_column, parse_timestamp
+from dataset_health.capture.metrics import NUMERIC_MEAN
 from dataset_health.errors import CaptureError
+
+#: GX's own column.mean scans pandas columns value by value for Decimals.
+_METRIC_NAMES = {"mean": NUMERIC_MEAN}
 
 # Whole words only: "INTERVAL" and "POINT" contain "INT" but are not numbers.
 _NUMERIC_SQL_TYPE = re.compile(
@@ -91,7 +97,7 @@ def profile_batch(
         wanted[(name, "nulls")] = MetricConfiguration("column_values.null.count", column_domain)
         wanted[(name, "distinct")] = MetricConfiguration("column.distinct_values.count", column_domain)
         for stat in ("min", "max", "mean") if name in numeric else ():
-            wanted[(name, stat)] = MetricConfiguration(f"column.{stat}", column_domain)
+            wanted[(name, stat)] = MetricConfiguration(_METRIC_NAMES.get(stat, f"column.{stat}"), column_domain)
     if freshness_column:
         # Over non-null values only: pandas cannot take the max of text with NaN in it.
         not_null = Column(freshness_column).is_not_null().dict()
@@ -156,11 +162,16 @@ def _compute(calculator: MetricsCalculator, dataset: str, wanted: dict[Any, Metr
 
 def _is_numeric(kind: Any) -> bool:
     # GX reports types per engine: numpy dtypes for pandas, SQLAlchemy types
-    # for SQLite, type-name strings for PostgreSQL and other dialects.
+    # for SQLite, pyspark DataTypes for Spark, type-name strings for
+    # PostgreSQL and other dialects.
     if isinstance(kind, np.dtype):
         return bool(np.issubdtype(kind, np.number)) and not np.issubdtype(kind, np.bool_)
     if isinstance(kind, sa.types.TypeEngine):
         return isinstance(kind, (sa.types.Integer, sa.types.Numeric))
+    # Looked up, not imported: pyspark is loaded only when a Spark batch exists.
+    spark_numeric = getattr(sys.modules.get("pyspark.sql.types"), "NumericType", None)
+    if spark_numeric is not None and isinstance(kind, spark_numeric):
+        return True  # IntegerType(), LongType(), DecimalType(10,2)... ("LongType" matches no SQL name)
     # "INTEGER[]" (a PostgreSQL array) names a number type but is not a number.
     return kind is not None and "[" not in str(kind) and bool(_NUMERIC_SQL_TYPE.search(str(kind)))
 

@@ -18,13 +18,20 @@ from dataset_health.detectors.base import (
 )
 from dataset_health.detectors.baselines import BASELINES
 from dataset_health.detectors.change import AbsoluteChange, RateOfChange
+from dataset_health.detectors.holt_winters import HoltWinters
 from dataset_health.detectors.iqr import IQRDetector
+from dataset_health.detectors.isolation_forest import IsolationForestDetector
+from dataset_health.detectors.isolation_forest_multi import IsolationForestMulti
+from dataset_health.detectors.mlp import MLPForecaster
+from dataset_health.detectors.pca import PCADetector
 from dataset_health.detectors.robust_z import RobustZScore
 from dataset_health.detectors.stl import STLDetector
 from dataset_health.detectors.zscore import ZScore
 
 # The detector library; baselines (what today's tools do) are registered beside it.
-LIBRARY = (RobustZScore, ZScore, IQRDetector, RateOfChange, AbsoluteChange, STLDetector)
+LIBRARY = (RobustZScore, ZScore, IQRDetector, RateOfChange, AbsoluteChange, STLDetector,
+           HoltWinters, IsolationForestDetector, MLPForecaster,
+           IsolationForestMulti, PCADetector)
 DETECTORS: dict[str, type[BaseDetector]] = {cls.name: cls for cls in (*LIBRARY, *BASELINES)}
 DEFAULT_DETECTOR = RobustZScore.name
 
@@ -49,7 +56,12 @@ __all__ = [
     "PASS",
     "BaseDetector",
     "AbsoluteChange",
+    "HoltWinters",
     "IQRDetector",
+    "IsolationForestDetector",
+    "IsolationForestMulti",
+    "MLPForecaster",
+    "PCADetector",
     "RateOfChange",
     "RobustZScore",
     "STLDetector",

@@ -7,7 +7,7 @@ probability under a count distribution:
 
 - over-dispersed or Poisson-like (variance >= mean): negative binomial
   (Poisson when the variance equals the mean), fitted by moments;
-- under-dispersed (variance < mean, e.g. ``rows_added`` that is 1 on nearly
+- clearly under-dispersed (variance < half the mean, e.g. ``rows_added`` that is 1 on nearly
   every update, ``n_columns`` with one flicker): a normal approximation,
   because a Poisson would call 1 -> 6 ordinary.
 
@@ -27,6 +27,8 @@ import numpy as np
 from scipy import stats
 
 _MAX_TRIMMED_SHARE = 0.1
+_MIN_NONZERO_KEPT = 2  # trimming never leaves fewer non-zero values than this
+_UNDERDISPERSED = 0.5  # variance below this share of the mean: not a Poisson count
 _MIN_P = 1e-300  # norm.isf(1e-300) ~ 37: the largest finite count score
 
 
@@ -53,6 +55,8 @@ class CountModel:
     def fit(cls, history: np.ndarray, sensitivity: float) -> "CountModel":
         kept = np.sort(np.asarray(history, dtype=float))
         for _ in range(int(_MAX_TRIMMED_SHARE * kept.size)):
+            if np.count_nonzero(kept[:-1]) < _MIN_NONZERO_KEPT:
+                break  # one purge among zeros is how the metric behaves, not an incident to forget
             rest = cls._moments(kept[:-1])
             if rest.signed_score(kept[-1]) <= sensitivity:
                 break
@@ -66,7 +70,8 @@ class CountModel:
 
     @property
     def overdispersed(self) -> bool:
-        return self.variance >= self.mean
+        """Poisson-like or wider; clearly narrower ones get the normal approximation."""
+        return self.variance >= _UNDERDISPERSED * self.mean
 
     def _distribution(self):
         if self.variance <= self.mean * (1 + 1e-9):
@@ -76,8 +81,9 @@ class CountModel:
 
     def _sigma(self) -> float:
         # Discreteness floor: with one flicker in a long history the sample
-        # deviation is tiny, yet a move of one unit is the smallest change.
-        return max(float(np.sqrt(self.variance)), 0.1)
+        # deviation is tiny, yet one unit is the smallest possible move, and
+        # "1 nearly every update, now 3" is news, not an incident.
+        return max(float(np.sqrt(self.variance)), 0.5)
 
     def signed_score(self, value: float) -> float:
         """z-score with the same tail probability; positive above the usual."""

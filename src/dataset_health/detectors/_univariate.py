@@ -21,11 +21,13 @@ where naive detectors raise false alarms on update metadata:
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from dataset_health.detectors._counts import CountModel, is_discrete_count
 from dataset_health.detectors._reason import reason
@@ -60,6 +62,12 @@ SHARED_CONSTRAINTS: dict[str, list[Any]] = {
     "scale": ["auto", "linear", "log", "count"],
     "min_relative_change": [Interval(0, None)],
 }
+
+_MAD_TO_SIGMA = 1.4826
+_SHIFT_CONFIRMATIONS = 2  # updates failing on the same side that make a new level
+_MIN_BEFORE_SHIFT = 3  # values before a shift needed to call it one
+_ZERO_INFLATED = 0.3  # share of exact zeros that makes zero a state of its own
+_ZERO_COMMON = 0.05  # a zero passes when like past updates were zero this often
 
 # A fraction near 0 still needs a floor: a tenth of min_relative_change in
 # absolute terms (0.1 percentage point by default).
@@ -101,6 +109,10 @@ def clean_history(
     return y[index], None if stamps is None else stamps[index]
 
 
+def _head(stamps: pd.DatetimeIndex | None, size: int) -> pd.DatetimeIndex | None:
+    return None if stamps is None else stamps[:size]
+
+
 def resolve_scale(scale: str, history: np.ndarray) -> str:
     """'linear', 'log', 'fraction' or 'count' for this history."""
     if scale != "auto":
@@ -130,7 +142,8 @@ class UnivariateDetector(BaseDetector):
     # ---------------------------------------------------------------- fit
     def fit(self, values: Any, timestamps: Any = None, exclude: Any = None) -> "UnivariateDetector":
         self._validate_params()
-        return self._fit_clean(*clean_history(values, timestamps, exclude, self.training_window))
+        with threadpool_limits(limits=1):  # small matrices: threads only add contention
+            return self._fit_clean(*clean_history(values, timestamps, exclude, self.training_window))
 
     def walk_forward(
         self, values: Any, timestamps: Any = None, exclude: Any = None, *, metric: str = "value"
@@ -145,21 +158,23 @@ class UnivariateDetector(BaseDetector):
         prefix, without cleaning the whole prefix again each time.
         """
         self._validate_params()
-        y = as_float_array(values)
+        with threadpool_limits(limits=1):  # small matrices: threads only add contention
+            return self._walk_forward(as_float_array(values), timestamps, exclude, metric)
+
+    def _walk_forward(self, y: np.ndarray, timestamps: Any, exclude: Any, metric: str) -> list[Verdict]:
         stamps = as_timestamps(timestamps, y.size)
         usable = ~np.isnan(y)
         if exclude is not None:
             usable &= ~as_mask(exclude, y.size)
         positions = np.flatnonzero(usable)
-        every = self._refit_interval()
-        verdicts, fitted_at = [], None
+        verdicts, fitted_at, every = [], None, 1
         for t in range(y.size):
             end = int(np.searchsorted(positions, t))
             if fitted_at is None or t - fitted_at >= every or not self.model_fitted_:
                 start = 0 if self._window() is None else max(0, end - self._window())
                 index = positions[start:end]
                 self._fit_clean(y[index], None if stamps is None else stamps[index])
-                fitted_at = t
+                fitted_at, every = t, self._refit_interval()  # the interval may depend on the cadence
             elif end and positions[end - 1] == t - 1:  # the previous row is news to the model
                 self._update(y[t - 1], None if stamps is None else stamps[t - 1])
             verdicts.append(self.judge(y[t], None if stamps is None else stamps[t], metric=metric))
@@ -175,11 +190,17 @@ class UnivariateDetector(BaseDetector):
     def _update(self, value: float, stamp: pd.Timestamp | None) -> None:
         """Tell a fitted model about a new past value without refitting."""
 
-    def _fit_clean(self, history: np.ndarray, stamps: pd.DatetimeIndex | None) -> "UnivariateDetector":
-        self.history_, self.timestamps_ = history, stamps
-        self.cadence_: Cadence = infer_cadence(self.timestamps_) if self.timestamps_ is not None else UNKNOWN
-        self.holidays_ = resolve_holidays(self.holidays, self.timestamps_)
-        self.scale_ = self._resolve_scale()
+    def _fit_clean(self, history: np.ndarray, stamps: pd.DatetimeIndex | None, *,
+                   follow_shifts: bool = True) -> "UnivariateDetector":
+        self._describe(history, stamps)
+        self.new_level_ = None
+        start = self._level_shift_start() if follow_shifts else None
+        if start is not None:
+            if history.size - start >= self._needed()[0]:
+                # Enough updates since the shift: they alone are the new normal.
+                self._describe(history[start:], None if stamps is None else stamps[start:])
+            else:
+                self.new_level_ = self._new_level(start)
         self.count_model_ = None
         self.model_fitted_ = False
         if self._judged_by_base() or self.history_.size < self._needed()[0]:
@@ -190,6 +211,87 @@ class UnivariateDetector(BaseDetector):
         self._fit_model(self._forward(self.history_), self.timestamps_)
         self.model_fitted_ = True
         return self
+
+    def _describe(self, history: np.ndarray, stamps: pd.DatetimeIndex | None) -> None:
+        self.history_, self.timestamps_ = history, stamps
+        self.cadence_: Cadence = infer_cadence(stamps) if stamps is not None else UNKNOWN
+        self.holidays_ = resolve_holidays(self.holidays, stamps)
+        self.scale_ = self._resolve_scale()
+        self.with_zeros_ = None
+        zeros = history == 0
+        if self.scale_ != "count" and _ZERO_INFLATED <= zeros.mean() < 1:
+            # An idle source reports exact zeros between normal values (a
+            # hurdle): zeros are judged by how common they are, the rest by
+            # the model, which must not see zeros as its lower tail.
+            self.with_zeros_ = (history, stamps)
+            self.history_ = history[~zeros]
+            self.timestamps_ = None if stamps is None else stamps[~zeros]
+            self.scale_ = self._resolve_scale()
+
+    # -------------------------------------------------------- level shifts
+    def _level_shift_start(self) -> int | None:
+        """Where a lasting level shift began, if the newest updates show one.
+
+        A metric that changes legitimately once (a new column, a bigger
+        source, nulls fixed for good) would otherwise fail on every update
+        until the window forgets the old level. Two views, because a short
+        run of odd values must be judged by the model (a weekend is not a
+        shift) while a long one can be seen plainly:
+
+        - long: the newest ``min_history`` or more values all lie beyond
+          ``sensitivity`` robust deviations of the values before them, on one
+          side; they alone are then the history;
+        - short: the last ``_SHIFT_CONFIRMATIONS`` values all fail on one
+          side under the model fitted without them; they are then an
+          alternative level a new value may match.
+        """
+        n, k = self.history_.size, _SHIFT_CONFIRMATIONS
+        needed = self._needed()[0]
+        if n < needed + k or self._constant():
+            return None
+        z = self._forward(self.history_)
+        for length in sorted({n - _MIN_BEFORE_SHIFT, 3 * n // 4, n // 2, needed}, reverse=True):
+            if needed <= length <= n - _MIN_BEFORE_SHIFT and self._beyond(z[:n - length], z[n - length:]):
+                return n - length
+        if self.scale_ == "count":
+            return None  # a discrete metric repeating a new value passes anyway; see _assess
+        # The short view asks a seasonal robust baseline, not the detector's
+        # own model: as cheap for a forest as for a median, and a weekend
+        # is compared with weekends, so it is never a "new level".
+        view = copy.copy(self)
+        view.history_, view.timestamps_ = self.history_[:-k], _head(self.timestamps_, n - k)
+        sides = set()
+        for i in range(n - k, n):
+            baseline = seasonal_baseline(view, z[:n - k], None if self.timestamps_ is None else self.timestamps_[i])
+            sides.add(self._side(baseline, z[i:i + 1]))
+        return n - k if len(sides) == 1 and 0 not in sides else None
+
+    def _zero_share(self, stamp: pd.Timestamp | None) -> float:
+        """How often like past updates (same season when known) were exactly zero."""
+        history, stamps = self.with_zeros_
+        view = copy.copy(self)  # the seasonal grouping of the full history, zeros included
+        view.history_, view.timestamps_ = history, stamps
+        season = season_mask(view, stamp)
+        like = season[0] if season is not None and season[0].any() else np.ones(history.size, dtype=bool)
+        return float(np.mean(history[like] == 0))
+
+    def _beyond(self, before: np.ndarray, after: np.ndarray) -> bool:
+        """Whether every value of ``after`` lies far from ``before``, all on one side."""
+        return self._side(Baseline(before, before - np.median(before), ""), after) != 0
+
+    def _side(self, baseline: Baseline, after: np.ndarray) -> int:
+        """+1 or -1 when every value of ``after`` lies far above or below the baseline, else 0."""
+        center = float(np.median(baseline.values))
+        spread = max(_MAD_TO_SIGMA * float(np.median(np.abs(baseline.deviations))), self._spread_floor(center))
+        scores = (after - center) / spread
+        return 1 if np.all(scores > self.sensitivity) else -1 if np.all(scores < -self.sensitivity) else 0
+
+    def _new_level(self, start: int) -> tuple[float, float, pd.Timestamp | None]:
+        """Center and noise (model scale) of the updates since a shift, and its time."""
+        z = self._forward(self.history_)
+        before = np.diff(z[:start])
+        noise = _MAD_TO_SIGMA * float(np.median(np.abs(before - np.median(before)))) / np.sqrt(2) if before.size else 0.0
+        return float(np.median(z[start:])), noise, None if self.timestamps_ is None else self.timestamps_[start]
 
     def _fit_model(self, z: np.ndarray, stamps: pd.DatetimeIndex | None) -> None:
         """Learn from the transformed history ``z`` (log or linear scale)."""
@@ -217,6 +319,14 @@ class UnivariateDetector(BaseDetector):
         if size < needed:
             what = f"{size} past values, fewer than the {needed} needed" + (f" {why}" if why else "")
             return self._insufficient(observed, size, f"{metric} has {what}")
+        return self._verdict(observed, self._assess(observed, stamp), size, metric)
+
+    def _assess(self, observed: float, stamp: pd.Timestamp | None) -> Estimate:
+        """The estimate of a numeric value, given enough history."""
+        if observed == 0 and self.with_zeros_ is not None:
+            share = self._zero_share(stamp)
+            if share >= _ZERO_COMMON:
+                return Estimate(0.0, 0.0, 0.0, None, "a usual", f"zero in {share:.0%} of like past updates")
         if self._constant():
             estimate = self._constant_estimate(observed)
         elif self.scale_ == "count" and observed == self.history_[-1]:
@@ -226,7 +336,14 @@ class UnivariateDetector(BaseDetector):
             estimate = self._count_estimate(observed)
         else:
             estimate = self._estimate(observed, stamp)
-        return self._verdict(observed, estimate, size, metric)
+        if self.new_level_ is not None:
+            # Normal is now the old level or the new one: fail only against both.
+            center, noise, since = self.new_level_
+            when = "" if since is None else f" since {since:%Y-%m-%d}"
+            alternative = self._gaussian(observed, center, noise, usual="the new level", note=f"level shift{when}")
+            if abs(alternative.signed) < abs(estimate.signed):
+                estimate = alternative
+        return estimate
 
     def _needed(self) -> tuple[int, str]:
         extra, why = self._required_history()
@@ -307,38 +424,79 @@ class UnivariateDetector(BaseDetector):
         z = (float(self._forward(np.array([observed]))[0]) - center) / spread
         low, mid, high = self._backward(np.array([center - self.sensitivity * spread, center,
                                                   center + self.sensitivity * spread]))
+        if self.history_.min() >= 0:  # a forecast of a non-negative metric stays non-negative
+            mid, high = max(mid, 0.0), max(high, 0.0)
         return Estimate(z, float(mid), float(low), float(high), usual, note)
 
 
-_MIN_SEASONAL_POINTS = 4
+_MIN_SEASONAL_POINTS = 4  # same-season values that measure their own spread
+_TWO_WEEKS = 14
 
 
-def same_season(
-    detector: UnivariateDetector, timestamp: pd.Timestamp | None
-) -> tuple[np.ndarray, str]:
-    """Which past values share the season of ``timestamp``, and its name.
+@dataclass(frozen=True)
+class Baseline:
+    """The past values a new value is compared with, on the model scale.
 
-    Daily updates are compared with the same weekday, and a holiday with
-    weekends and past holidays; hourly updates (``seasonality="auto"``) with
-    the same hour of day. Too few such values: the whole history (a
-    baseline of three Mondays judges worse than eight days of all kinds).
+    ``values`` set the center; ``deviations`` set the spread. With few
+    values of the same season (two Mondays), their median is still the best
+    center, but their spread is unreliable: ``deviations`` then pools every
+    season's deviations from its own median (weekday-to-weekday noise).
     """
-    everything = np.ones(detector.history_.size, dtype=bool)
-    stamps, cadence = detector.timestamps_, detector.cadence_
-    if detector.seasonality == "none" or timestamp is None or stamps is None:
-        return everything, ""
-    by_day = detector.seasonality == "day_of_week" or cadence.name == "daily"
-    if by_day:
-        kinds = day_kind(stamps, detector.holidays_)
-        kind = int(day_kind(pd.DatetimeIndex([timestamp]), detector.holidays_)[0])
-        if kind == HOLIDAY:
-            mask, label = np.isin(kinds, CLOSED_DAYS), "weekend or holiday"
-        else:
-            mask, label = kinds == kind, timestamp.day_name()
-    elif cadence.name == "hourly":
-        mask, label = np.asarray(stamps.hour == timestamp.hour), f"{timestamp.hour:02d}:00"
-    else:
-        return everything, ""
-    if mask.sum() >= max(_MIN_SEASONAL_POINTS, detector.min_history):
-        return mask, label
-    return everything, ""
+
+    values: np.ndarray
+    deviations: np.ndarray
+    label: str
+
+
+def season_mask(detector: UnivariateDetector, timestamp: pd.Timestamp | None) -> tuple[np.ndarray, str] | None:
+    """Which past values share the season of ``timestamp``, and its name (None: no season).
+
+    Daily updates share a weekday, and a holiday shares with weekends and
+    past holidays; hourly updates (``seasonality="auto"``) share the hour.
+    """
+    keys = _season_keys(detector, detector.timestamps_)
+    if keys is None or timestamp is None:
+        return None
+    key = int(_season_keys(detector, pd.DatetimeIndex([timestamp]))[0])
+    if key == HOLIDAY and _by_day(detector):
+        return np.isin(keys, CLOSED_DAYS), "weekend or holiday"
+    label = timestamp.day_name() if _by_day(detector) else f"{timestamp.hour:02d}:00"
+    return keys == key, label
+
+
+def seasonal_baseline(
+    detector: UnivariateDetector, z: np.ndarray, timestamp: pd.Timestamp | None, center: Any = np.median
+) -> Baseline:
+    """The baseline of a new value among the transformed history ``z``."""
+    season = season_mask(detector, timestamp)
+    if season is not None:
+        mask, label = season
+        if mask.sum() >= max(_MIN_SEASONAL_POINTS, detector.min_history):
+            return Baseline(z[mask], z[mask] - center(z[mask]), label)
+        if mask.sum() >= 2:
+            keys = _season_keys(detector, detector.timestamps_)
+            pooled = [z[keys == k] - center(z[keys == k]) for k in np.unique(keys) if (keys == k).sum() >= 2]
+            return Baseline(z[mask], np.concatenate(pooled), label)
+    return Baseline(z, z - center(z), "")
+
+
+def weekly_requirement(detector: UnivariateDetector) -> tuple[int, str]:
+    """Two weeks of daily history before a weekday can be judged against its like."""
+    if detector.timestamps_ is not None and _by_day(detector):
+        return _TWO_WEEKS, "(two weeks, to learn the weekly pattern)"
+    return 0, ""
+
+
+def _by_day(detector: UnivariateDetector) -> bool:
+    return detector.seasonality == "day_of_week" or (
+        detector.seasonality == "auto" and detector.cadence_.name == "daily")
+
+
+def _season_keys(detector: UnivariateDetector, stamps: pd.DatetimeIndex | None) -> np.ndarray | None:
+    if detector.seasonality == "none" or stamps is None or detector.timestamps_ is None:
+        return None
+    if _by_day(detector):
+        return day_kind(stamps, detector.holidays_)
+    if detector.cadence_.name == "hourly":
+        return np.asarray(stamps.hour)
+    return None

@@ -50,48 +50,55 @@ class _ChangeDetector(UnivariateDetector):
         else:
             self.groups_ = self._groups(stamps)
             references = [self._reference(i) for i in range(z.size)]
-            changes = np.array([z[i] - z[r] for i, r in enumerate(references) if r is not None])
+            changes = np.array([z[i] - z[r].mean() for i, r in enumerate(references) if r is not None])
         self.changes_ = changes
 
-    def _reference(self, i: int, group: int | None = None, stamp: pd.Timestamp | None = None) -> int | None:
-        """Index of the reference of history row ``i`` (or of a new value when i = size)."""
+    def _reference(self, i: int, group: int | None = None, stamp: pd.Timestamp | None = None) -> np.ndarray | None:
+        """Indices of the reference of history row ``i`` (or of a new value when i = size).
+
+        One index: the previous update, or the same weekday before. A holiday
+        is referred to the last two closed days (a Saturday and a Sunday
+        differ; a holiday is like both).
+        """
         if self.groups_ is None:
-            return i - 1 if i > 0 else None
+            return np.array([i - 1]) if i > 0 else None
         group = self.groups_[i] if group is None else group
         stamp = self.timestamps_[i] if stamp is None else stamp
-        wanted = CLOSED_DAYS if group == HOLIDAY else (group,)
+        wanted, count = (CLOSED_DAYS, 2) if group == HOLIDAY else ((group,), 1)
+        found = []
         for j in range(i - 1, -1, -1):
             if stamp - self.timestamps_[j] > _MAX_SEASONAL_LAG:
-                return None
+                break
             if self.groups_[j] in wanted:
-                return j
-        return None
+                found.append(j)
+                if len(found) == count:
+                    return np.array(found)
+        return np.array(found) if found else None
 
     def _required_history(self) -> tuple[int, str]:
         return (15, "(two weeks, to compare each weekday with the one before)") if self._seasonal() else (0, "")
 
     def _estimate(self, observed: float, timestamp: pd.Timestamp | None) -> Estimate:
-        if self.groups_ is None or timestamp is None:
-            ref = self.history_.size - 1
-            what = "the previous update"
-        else:
+        ref, what = np.array([self.history_.size - 1]), "the previous update"
+        if self.groups_ is not None and timestamp is not None:
             group = int(self._groups(pd.DatetimeIndex([timestamp]))[0])
-            ref = self._reference(self.history_.size, group, timestamp)
-            what = "the weekend or holiday before" if group == HOLIDAY else f"the {timestamp.day_name()} before"
-            if ref is None:  # no like day within three weeks: the previous update is the best we have
-                ref, what = self.history_.size - 1, "the previous update"
+            found = self._reference(self.history_.size, group, timestamp)
+            if found is not None:  # else no like day within three weeks: the previous update is the best we have
+                ref = found
+                what = "the weekend days or holidays before" if group == HOLIDAY else f"the {timestamp.day_name()} before"
         if self.changes_.size < 2:
             center, spread = 0.0, 0.0
         else:
             center = float(np.median(self.changes_))
             spread = _MAD_TO_SIGMA * float(np.median(np.abs(self.changes_ - center)))
-        base = float(self.transformed_[ref])
+        base = float(self.transformed_[ref].mean())
         spread = max(spread, self._spread_floor(base))
         x = float(self._forward(np.array([observed]))[0])
         signed = (x - base - center) / spread
         low, mid, high = self._backward(np.array([base + center - self.sensitivity * spread, base + center,
                                                   base + center + self.sensitivity * spread]))
-        note = f"from {what}, {fmt(float(self.history_[ref]))}, plus the usual change"
+        reference = float(self._backward(np.array([base]))[0])
+        note = f"from {what}, {fmt(reference)}, plus the usual change"
         return Estimate(float(signed), float(mid), float(low), float(high), "the expected", note)
 
 

@@ -16,7 +16,8 @@ from dataset_health.detectors._univariate import (
     SHARED_CONSTRAINTS,
     Estimate,
     UnivariateDetector,
-    same_season,
+    seasonal_baseline,
+    weekly_requirement,
 )
 
 _IQR_TO_SIGMA = 1.349  # the IQR of a normal distribution in standard deviations
@@ -87,12 +88,17 @@ class IQRDetector(UnivariateDetector):
         self.scale = scale
         self.min_relative_change = min_relative_change
 
+    def _required_history(self) -> tuple[int, str]:
+        return weekly_requirement(self)
+
     def _fit_model(self, z: np.ndarray, stamps: pd.DatetimeIndex | None) -> None:
         self.transformed_ = z
 
     def _estimate(self, observed: float, timestamp: pd.Timestamp | None) -> Estimate:
-        mask, season = same_season(self, timestamp)
-        q1, median, q3 = np.percentile(self.transformed_[mask], [25, 50, 75])
+        baseline = seasonal_baseline(self, self.transformed_, timestamp)
+        median = float(np.median(baseline.values))
+        q1, q3 = median + np.percentile(baseline.deviations, [25, 75])
+        season = baseline.label
         iqr = max(q3 - q1, _IQR_TO_SIGMA * self._spread_floor(median))
         x = float(self._forward(np.array([observed]))[0])
         signed = (x - q3) / iqr if x > q3 else (x - q1) / iqr if x < q1 else 0.0

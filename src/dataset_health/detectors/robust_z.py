@@ -26,7 +26,8 @@ from dataset_health.detectors._univariate import (
     SHARED_CONSTRAINTS,
     Estimate,
     UnivariateDetector,
-    same_season,
+    seasonal_baseline,
+    weekly_requirement,
 )
 
 _MAD_TO_SIGMA = 1.4826  # MAD of a normal distribution times this is its sigma
@@ -43,14 +44,15 @@ class RobustZScore(UnivariateDetector):
     sensitivity : float, default=4.0
         Robust z-score above which the value fails.
     min_history : int, default=7
-        Fewer usable past values than this give ``insufficient_history``.
+        Fewer usable past values than this give ``insufficient_history``;
+        on a daily cadence, two weeks are needed to learn the weekly pattern.
     training_window : int or None, default=56
         How many of the newest past values form the baseline (None: all).
     seasonality : {"auto", "none", "day_of_week"}, default="auto"
         "auto" compares with the same weekday when updates are daily (with
-        the same hour of day when hourly) and at least ``min_history`` (and
-        four) such values are in the window; with fewer, the whole window is
-        the baseline. "day_of_week" uses weekdays whatever the cadence.
+        the same hour of day when hourly); with fewer than ``min_history``
+        (and four) such values, their spread is pooled over all weekdays.
+        "day_of_week" uses weekdays whatever the cadence.
     holidays : None, "us_federal" or list of dates, default=None
         Holidays are compared with weekends and past holidays, not with
         their weekday (see :mod:`dataset_health.detectors.calendar`).
@@ -113,12 +115,15 @@ class RobustZScore(UnivariateDetector):
         """Whether the log scale is used (kept for callers of earlier releases)."""
         return self.scale_ == "log"
 
+    def _required_history(self) -> tuple[int, str]:
+        return weekly_requirement(self)
+
     def _fit_model(self, z: np.ndarray, stamps: pd.DatetimeIndex | None) -> None:
         self.transformed_ = z  # the median and MAD depend on the season judged
 
     def _estimate(self, observed: float, timestamp: pd.Timestamp | None) -> Estimate:
-        mask, season = same_season(self, timestamp)
-        baseline = self.transformed_[mask]
-        center = float(np.median(baseline))
-        spread = _MAD_TO_SIGMA * float(np.median(np.abs(baseline - center)))
-        return self._gaussian(observed, center, spread, usual=f"the usual {season}" if season else "the usual")
+        baseline = seasonal_baseline(self, self.transformed_, timestamp)
+        center = float(np.median(baseline.values))
+        spread = _MAD_TO_SIGMA * float(np.median(np.abs(baseline.deviations)))
+        usual = f"the usual {baseline.label}" if baseline.label else "the usual"
+        return self._gaussian(observed, center, spread, usual=usual)

@@ -18,7 +18,8 @@ from dataset_health.detectors._univariate import (
     SHARED_CONSTRAINTS,
     Estimate,
     UnivariateDetector,
-    same_season,
+    seasonal_baseline,
+    weekly_requirement,
 )
 
 
@@ -87,12 +88,15 @@ class ZScore(UnivariateDetector):
         self.scale = scale
         self.min_relative_change = min_relative_change
 
+    def _required_history(self) -> tuple[int, str]:
+        return weekly_requirement(self)
+
     def _fit_model(self, z: np.ndarray, stamps: pd.DatetimeIndex | None) -> None:
         self.transformed_ = z
 
     def _estimate(self, observed: float, timestamp: pd.Timestamp | None) -> Estimate:
-        mask, season = same_season(self, timestamp)
-        baseline = self.transformed_[mask]
-        spread = float(baseline.std(ddof=1)) if baseline.size > 1 else 0.0
-        return self._gaussian(observed, float(baseline.mean()), spread,
-                              usual=f"the usual {season}" if season else "the usual")
+        baseline = seasonal_baseline(self, self.transformed_, timestamp, center=np.mean)
+        deviations = baseline.deviations
+        spread = float(np.sqrt(np.sum(deviations**2) / (deviations.size - 1))) if deviations.size > 1 else 0.0
+        usual = f"the usual {baseline.label}" if baseline.label else "the usual"
+        return self._gaussian(observed, float(baseline.values.mean()), spread, usual=usual)

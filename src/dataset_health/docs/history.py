@@ -15,7 +15,10 @@ escaped by Jinja's autoescape.
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,9 +37,11 @@ from dataset_health.archive.verdicts import (
     LABEL_NOTE,
     read_verdicts,
 )
+from dataset_health.gx_files import atomic_write_text
 
 CHART_WINDOW = 365
 SITE_FOLDER = "dataset_health"
+DEFER_INDEX_ENV = "DATASET_HEALTH_DEFER_HEALTH_INDEX"
 _LINK_START = "<!-- dataset-health link -->"
 _LINK_END = "<!-- /dataset-health link -->"
 
@@ -79,14 +84,30 @@ def render_history_site(
     owners = owners or {}
     for dataset in datasets if datasets is not None else store.datasets():
         page = folder / page_name(dataset)
-        page.write_text(render_history_page(store, dataset, owner=owners.get(dataset, "")), encoding="utf-8")
-    summaries = [_summary(store, name, owners.get(name, "")) for name in store.datasets()]
+        atomic_write_text(page, render_history_page(store, dataset, owner=owners.get(dataset, "")))
     index = folder / "index.html"
-    index.write_text(
-        _templates.get_template("index.html.j2").render(datasets=summaries, generated=_now()), encoding="utf-8"
-    )
+    if os.environ.get(DEFER_INDEX_ENV) == "1":
+        return index  # `check --all` writes the index once, after the last check
+    summaries = [_summary(store, name, owners.get(name, "")) for name in store.datasets()]
+    atomic_write_text(index, _templates.get_template("index.html.j2").render(datasets=summaries, generated=_now()))
     link_from_gx_index(site_dir / "index.html")
     return index
+
+
+@contextmanager
+def deferred_health_index() -> Iterator[None]:
+    """Within this block (and in processes started in it), history pages are
+    written but not the health index: rebuilding the index reads every
+    dataset's archive, so doing it after each of n checks costs O(n^2)."""
+    previous = os.environ.get(DEFER_INDEX_ENV)
+    os.environ[DEFER_INDEX_ENV] = "1"
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(DEFER_INDEX_ENV, None)
+        else:
+            os.environ[DEFER_INDEX_ENV] = previous
 
 
 def render_history_page(store: ArchiveStore, dataset: str, *, owner: str = "") -> str:
@@ -119,7 +140,7 @@ def link_from_gx_index(gx_index: Path) -> None:
         f" &mdash; pass/fail timeline and metric charts of every monitored dataset</div>{_LINK_END}"
     )
     html = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + link, html, count=1)
-    gx_index.write_text(html, encoding="utf-8")
+    atomic_write_text(gx_index, html)
 
 
 def _timeline(history: pd.DataFrame) -> list[dict[str, Any]]:

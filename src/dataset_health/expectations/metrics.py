@@ -11,6 +11,7 @@ engine holds the archive.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -62,9 +63,17 @@ class ColumnArchiveSeries(ColumnAggregateMetricProvider):
         return [_row(row) for row in execution_engine.execute_query(query).fetchall()]
 
 
+def _isoformat(stamp: Any) -> str | None:
+    if stamp is None or stamp is pd.NaT:
+        return None
+    if type(stamp) is datetime and stamp.tzinfo is None:  # what SQL engines return: skip pandas (100,000s of rows)
+        return stamp.isoformat()
+    return pd.Timestamp(stamp).isoformat()
+
+
 def _row(row: Any) -> list[Any]:
     update_id, stamp, value, label = row
-    stamp = None if stamp is None or stamp is pd.NaT else pd.Timestamp(stamp).isoformat()
+    stamp = _isoformat(stamp)
     label = label if isinstance(label, str) and label else None
     return [None if update_id is None else str(update_id), stamp, value, label]
 
@@ -115,7 +124,6 @@ class TableArchiveRows(TableMetricProvider):
 
 
 def _record(row: dict[str, Any], stamp: str, update_id: str) -> dict[str, Any]:
-    value = row.pop(stamp)
-    row[TIMESTAMP] = None if value is None or value is pd.NaT else pd.Timestamp(value).isoformat()
+    row[TIMESTAMP] = _isoformat(row.pop(stamp))
     row[UPDATE_ID] = str(row.pop(update_id))
     return {k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}

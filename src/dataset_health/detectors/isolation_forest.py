@@ -1,0 +1,229 @@
+"""Isolation forest over a metric's context: value, changes, season, calendar.
+
+An isolation forest (scikit-learn ``IsolationForest``) isolates unusual
+rows with few random splits. Each past update becomes a row of features:
+its residual (distance from the same position in the last seasons, or from
+the recent median), that residual's move from the recent and the previous
+residuals (each in robust units), and its place in the week and day. A Sunday dip is then usual (Sundays always dip), a
+dip on a Monday is not.
+
+The forest's raw score has no natural unit, so it is expressed as a robust
+z-score against the scores of the training rows: comparable with
+``sensitivity`` like every other detector. The sign (above or below) comes
+from the value's side of its expectation, so ``direction`` works too.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+from sklearn.ensemble import IsolationForest
+
+from dataset_health.detectors._features import ClosedDays, calendar_features, seasonal_lag, without_holidays
+from dataset_health.detectors._univariate import SHARED_CONSTRAINTS, Estimate, UnivariateDetector
+from dataset_health.detectors.base import Interval
+
+_MAD_TO_SIGMA = 1.4826
+_RECENT = 7  # values whose median is the recent level
+_CYCLES = 4  # seasons back whose same-phase median is the expectation
+_MIN_ROWS = 20  # training rows below which a forest isolates noise
+# Candidate values, in spreads from the expectation, scored with the observed
+# value in one call (a forest's cost is per call, not per row) to find the band.
+_BAND_STEPS = np.array([-32, -16, -8, -6, -4, -3, -2, -1, 0, 1, 2, 3, 4, 6, 8, 16, 32], dtype=float)
+
+
+class IsolationForestDetector(UnivariateDetector):
+    """Flag the newest value when an isolation forest finds its context unusual.
+
+    Parameters
+    ----------
+    direction : {"both", "up", "down"}, default="both"
+        Which deviations count (the side of the value's expectation).
+    sensitivity : float, default=4.0
+        Robust z-score of the anomaly score, against the training rows'
+        scores, above which the value fails.
+    min_history : int, default=7
+        Fewer usable past values than this give ``insufficient_history``;
+        the forest also needs about 20 rows beyond its longest lag.
+    training_window : int or None, default=1000
+        How many of the newest past values train the forest (None: all).
+    seasonality : {"auto", "none", "day_of_week"}, default="auto"
+        "none" drops the seasonal lag and calendar features.
+    holidays : None, "us_federal" or list of dates, default=None
+        Holidays are left out of training (replaced by the season before)
+        and compared with the last weekend days.
+    scale : {"auto", "linear", "log", "count"}, default="auto"
+        See :class:`~dataset_health.detectors.RobustZScore`.
+    min_relative_change : float, default=0.01
+        A value closer than this (relative) to its expectation passes.
+    n_estimators : int, default=50
+        Trees in the forest.
+    random_state : int, default=0
+        Seed, so that verdicts are reproducible.
+    refit_every : int or None, default=None
+        In :meth:`walk_forward`, retrain every that many rows (None: once
+        per season, or every 7 rows without one); in between, new values
+        only feed the lag features.
+
+    Attributes
+    ----------
+    forest_ : IsolationForest
+        The fitted forest.
+    score_center_, score_scale_ : float
+        Median and robust spread of the training rows' anomaly scores.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> values = list(1000 * rng.lognormal(0, 0.05, 60)) + [100]
+    >>> IsolationForestDetector().check(values, metric="rows_created").status
+    'fail'
+    """
+
+    name: ClassVar[str] = "isolation_forest"
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        **SHARED_CONSTRAINTS,
+        "n_estimators": [Interval(1, None)],
+        "random_state": [Interval(0, None)],
+        "refit_every": [None, Interval(1, None)],
+    }
+
+    def __init__(
+        self,
+        *,
+        direction: str = "both",
+        sensitivity: float = 4.0,
+        min_history: int = 7,
+        training_window: int | None = 1000,
+        seasonality: str = "auto",
+        holidays: Any = None,
+        scale: str = "auto",
+        min_relative_change: float = 0.01,
+        n_estimators: int = 50,
+        random_state: int = 0,
+        refit_every: int | None = None,
+    ) -> None:
+        self.direction = direction
+        self.sensitivity = sensitivity
+        self.min_history = min_history
+        self.training_window = training_window
+        self.seasonality = seasonality
+        self.holidays = holidays
+        self.scale = scale
+        self.min_relative_change = min_relative_change
+        self.n_estimators = n_estimators
+        self.random_state = random_state
+        self.refit_every = refit_every
+
+    def _lag(self) -> int | None:
+        if self.seasonality == "none":
+            return None
+        return seasonal_lag(self.cadence_, self.history_.size)
+
+    def _required_history(self) -> tuple[int, str]:
+        lag = self._lag()
+        return max(_RECENT, lag * _CYCLES if lag else 0) + _RECENT + _MIN_ROWS, "(a forest needs rows with full context)"
+
+    def _refit_interval(self) -> int:
+        if self.refit_every is not None:
+            return int(self.refit_every)
+        return self.cadence_.periods[0] if self.cadence_.periods else _RECENT
+
+    # ---------------------------------------------------------------- fit
+    def _fit_model(self, z: np.ndarray, stamps: pd.DatetimeIndex | None) -> None:
+        self.closed_days_ = ClosedDays(z, stamps, self.holidays_)
+        self.lag_ = self._lag()
+        z = without_holidays(z, stamps, self.holidays_, self.lag_)
+        self.use_calendar_ = self.seasonality != "none" and stamps is not None
+        start = max(_RECENT, self.lag_ * _CYCLES if self.lag_ else 0)
+        residuals = np.array([z[i] - self._expected(z[:i]) for i in range(start, z.size)])
+        deviations = np.array([self._deviations(residuals[:j], residuals[j]) for j in range(_RECENT, residuals.size)])
+        center = np.median(deviations, axis=0)
+        self.deviation_scale_ = np.maximum(_MAD_TO_SIGMA * np.median(np.abs(deviations - center), axis=0),
+                                           self._spread_floor(float(np.median(z))))
+        calendar = self._calendar(stamps, z.size)[start + _RECENT:]
+        features = self._features(deviations, calendar)
+        # Past incidents (and untold holidays) teach the forest that gross
+        # deviations happen; it learns the usual rows only.
+        usual = np.abs(features[:, 0]) <= 2 * self.sensitivity
+        features = features[usual] if usual.sum() >= _MIN_ROWS else features
+        self.forest_ = IsolationForest(n_estimators=self.n_estimators, random_state=self.random_state).fit(features)
+        scores = -self.forest_.score_samples(features)
+        self.score_center_ = float(np.median(scores))
+        self.score_scale_ = max(_MAD_TO_SIGMA * float(np.median(np.abs(scores - self.score_center_))), 1e-6)
+        self.recent_ = list(z[-start:])
+        self.recent_residuals_ = list(residuals[-_RECENT:])
+
+    def _calendar(self, stamps: pd.DatetimeIndex | None, size: int) -> np.ndarray:
+        if not self.use_calendar_ or stamps is None:
+            return np.zeros((size, 0))
+        return calendar_features(stamps, self.cadence_, self.holidays_)
+
+    def _expected(self, past: np.ndarray) -> float:
+        """Median of the same phase over the last cycles, else of the recent values."""
+        if self.lag_ and past.size >= self.lag_:
+            return float(np.median(past[::-1][self.lag_ - 1 :: self.lag_][:_CYCLES]))
+        return float(np.median(past[-_RECENT:]))
+
+    @staticmethod
+    def _deviations(past_residuals: np.ndarray, residual: float) -> np.ndarray:
+        """A residual (value minus its expectation), and its moves from recent residuals.
+
+        Residuals, not values: a Saturday is far below the Friday before, but
+        not below Saturdays, so only a real drop stands out.
+        """
+        return np.array([residual, residual - float(np.median(past_residuals[-_RECENT:])),
+                         residual - past_residuals[-1]])
+
+    def _features(self, deviations: np.ndarray, calendar: np.ndarray) -> np.ndarray:
+        # Scaled deviations plus their largest magnitude: with a handful of
+        # features, a forest splitting on a random one would mask the one
+        # deviation that matters; the summary lets every tree isolate it.
+        scaled = deviations / self.deviation_scale_
+        return np.column_stack([scaled, np.abs(scaled).max(axis=1), calendar])
+
+    # -------------------------------------------------------------- judge
+    def _scores(self, expected: float, xs: np.ndarray, stamp: pd.Timestamp | None) -> np.ndarray:
+        calendar = self._calendar(None if stamp is None else pd.DatetimeIndex([stamp]), 1)
+        past = np.asarray(self.recent_residuals_)
+        deviations = np.array([self._deviations(past, float(x) - expected) for x in xs])
+        features = self._features(deviations, np.repeat(calendar, len(xs), axis=0))
+        return (-self.forest_.score_samples(features) - self.score_center_) / self.score_scale_
+
+    def _estimate(self, observed: float, timestamp: pd.Timestamp | None) -> Estimate:
+        closed = self.closed_days_.reference()
+        if self.closed_days_.is_holiday(timestamp) and closed is not None:
+            # A forest has seen too few holidays: compare with the last closed days.
+            return self._gaussian(observed, closed, float(self.deviation_scale_[0]),
+                                  usual="the usual weekend or holiday", note="a holiday, compared with closed days")
+        past = np.asarray(self.recent_)
+        x = float(self._forward(np.array([observed]))[0])
+        expected = self._expected(past)
+        floor = self._spread_floor(expected)
+        spread = float(self.deviation_scale_[0])
+        candidates = expected + _BAND_STEPS * spread
+        scores = self._scores(expected, np.append(candidates, x), timestamp)
+        score = max(float(scores[-1]), 0.0) if abs(x - expected) > floor else 0.0
+        accepted = scores[:-1] <= self.sensitivity
+        middle = len(_BAND_STEPS) // 2
+        low = high = middle
+        while low > 0 and accepted[low - 1]:
+            low -= 1
+        while high < len(candidates) - 1 and accepted[high + 1]:
+            high += 1
+        lower, mid, upper = self._backward(np.array([candidates[low], expected, candidates[high]]))
+        signed = score if x >= expected else -score
+        return Estimate(signed, float(mid), float(lower), float(upper), "the expected",
+                        "isolation forest over deviations from season, level and previous value")
+
+    def _update(self, value: float, stamp: pd.Timestamp | None) -> None:
+        z = float(self._forward(np.array([value]))[0])
+        self.closed_days_.add(z, stamp)
+        if self.closed_days_.is_holiday(stamp) and self.lag_ and self.lag_ <= len(self.recent_):
+            z = self.recent_[-self.lag_]  # as in training, a holiday is the season before
+        residual = z - self._expected(np.asarray(self.recent_))
+        self.recent_ = self.recent_[1:] + [z]
+        self.recent_residuals_ = self.recent_residuals_[1:] + [residual]

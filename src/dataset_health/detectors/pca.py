@@ -1,0 +1,153 @@
+"""PCA reconstruction: flag an update that breaks how the metrics move together.
+
+Rows of per-column robust z-scores (see
+:mod:`dataset_health.detectors._multivariate`) are projected on their main
+components, those that explain ``explained_variance`` of the history. Two
+statistics come out of a new row:
+
+- the squared reconstruction error (SPE, Q statistic): the part of the row
+  no usual pattern explains, e.g. ``rows_created`` up while ``row_count``
+  does not follow;
+- Hotelling's T^2 inside the components: a usual pattern, but far too
+  strong, e.g. every volume column at a tenth (a partial load moves them
+  all along their main component, where the error stays small).
+
+Each is calibrated against the training rows into a robust z-score of its
+square root; the score is the larger. Contributions are the columns'
+shares of the statistic that won.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+from sklearn.decomposition import PCA
+
+from dataset_health.detectors._multivariate import SHARED_CONSTRAINTS, MultivariateDetector
+from dataset_health.detectors.base import Interval
+
+_MAD_TO_SIGMA = 1.4826
+
+
+class PCADetector(MultivariateDetector):
+    """Flag an update whose metrics a PCA of past updates cannot reconstruct.
+
+    Parameters
+    ----------
+    sensitivity : float, default=4.0
+        Robust z-score (of the square-rooted SPE or T^2, against the
+        training rows) above which the update fails.
+    min_history : int, default=14
+        Fewer usable past rows than this give ``insufficient_history``.
+    training_window : int or None, default=1000
+        How many of the newest past rows the components are learned from.
+    seasonality : {"auto", "none", "day_of_week"}, default="auto"
+        Columns are scaled within their season (weekday when daily, hour
+        when hourly); "none" scales them over all rows.
+    holidays : None, "us_federal" or list of dates, default=None
+        Holidays are scaled with Sundays.
+    min_relative_change : float, default=0.01
+        Floor of each column's spread, relative to its level.
+    refit_every : int or None, default=None
+        In :meth:`walk_forward`, refit every that many rows (None: once per
+        season, or every 7 rows).
+    explained_variance : float, default=0.9
+        Share of the variance the kept components explain.
+
+    Attributes
+    ----------
+    columns_ : list of str
+        The columns judged.
+    pca_ : PCA
+        The fitted decomposition.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> created = 1000 * rng.lognormal(0, 0.1, 41)
+    >>> frame = pd.DataFrame({"rows_created": created, "rows_updated": 0.4 * created * rng.lognormal(0, 0.02, 41),
+    ...                       "null_fraction": rng.normal(0.02, 0.002, 41)})
+    >>> frame.loc[40, "null_fraction"] = 0.7
+    >>> verdict = PCADetector().check(frame, metric="update 41")
+    >>> verdict.status, max(verdict.contributions, key=verdict.contributions.get)
+    ('fail', 'null_fraction')
+    >>> verdict.reason.split(":")[1]
+    ' null_fraction 0.7 (usual 0.02036, 100%)'
+    
+    """
+
+    name: ClassVar[str] = "pca"
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        **SHARED_CONSTRAINTS,
+        "explained_variance": [Interval(0, 1, closed="neither")],
+    }
+
+    def __init__(
+        self,
+        *,
+        sensitivity: float = 4.0,
+        min_history: int = 14,
+        training_window: int | None = 1000,
+        seasonality: str = "auto",
+        holidays: Any = None,
+        min_relative_change: float = 0.01,
+        refit_every: int | None = None,
+        explained_variance: float = 0.9,
+    ) -> None:
+        self.sensitivity = sensitivity
+        self.min_history = min_history
+        self.training_window = training_window
+        self.seasonality = seasonality
+        self.holidays = holidays
+        self.min_relative_change = min_relative_change
+        self.refit_every = refit_every
+        self.explained_variance = explained_variance
+
+    def _fit_matrix(self, matrix: np.ndarray) -> None:
+        full = PCA().fit(matrix)
+        cumulative = np.cumsum(full.explained_variance_ratio_)
+        wanted = int(np.searchsorted(cumulative, self.explained_variance) + 1) if cumulative.size else 0
+        # Keep one dimension out, or every row reconstructs perfectly.
+        self.n_components_ = max(0, min(wanted, matrix.shape[1] - 1, matrix.shape[0] - 1))
+        self.pca_ = PCA(n_components=self.n_components_).fit(matrix) if self.n_components_ else None
+        self.mean_ = matrix.mean(axis=0)
+        spe, t2 = self._statistics(matrix)
+        self.calibration_ = [self._robust(np.sqrt(spe)), self._robust(np.sqrt(t2))]
+
+    @staticmethod
+    def _robust(values: np.ndarray) -> tuple[float, float]:
+        center = float(np.median(values))
+        return center, max(_MAD_TO_SIGMA * float(np.median(np.abs(values - center))), 1e-9)
+
+    def _parts(self, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Residuals (n x d) and component scores divided by their deviations (n x k)."""
+        centred = matrix - self.mean_
+        if self.pca_ is None:
+            return centred, np.zeros((matrix.shape[0], 0))
+        scores = centred @ self.pca_.components_.T
+        residual = centred - scores @ self.pca_.components_
+        return residual, scores / np.sqrt(np.maximum(self.pca_.explained_variance_, 1e-12))
+
+    def _statistics(self, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        residual, whitened = self._parts(matrix)
+        return (residual**2).sum(axis=1), (whitened**2).sum(axis=1)
+
+    def _calibrated(self, matrix: np.ndarray) -> np.ndarray:
+        """Robust z-scores of sqrt(SPE) and sqrt(T^2), one column each."""
+        spe, t2 = self._statistics(matrix)
+        return np.column_stack([(np.sqrt(stat) - center) / scale
+                                for stat, (center, scale) in zip((spe, t2), self.calibration_)])
+
+    def _score_matrix(self, matrix: np.ndarray) -> np.ndarray:
+        return self._calibrated(matrix).max(axis=1)
+
+    def _contributions(self, row: np.ndarray) -> np.ndarray:
+        residual, whitened = self._parts(row[None, :])
+        spe_wins = self._calibrated(row[None, :])[0].argmax() == 0
+        if spe_wins or self.pca_ is None:
+            return residual[0] ** 2
+        # Each column's part of T^2: its centred value times its weight in the whitened scores.
+        weights = self.pca_.components_.T / np.sqrt(np.maximum(self.pca_.explained_variance_, 1e-12))
+        return (row - self.mean_) * (weights @ whitened[0])

@@ -233,8 +233,8 @@ def write_results(path: Path, results: pd.DataFrame, summary: pd.DataFrame, repr
     out = ["# Detection quality: walk-forward backtests", "",
            f"Generated {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC} by `python bench/quality.py` "
            f"in {seconds / 60:.1f} min wall clock, {_cpu_minutes(results):.1f} CPU-minutes of competition "
-           f"({jobs} worker processes, {os.cpu_count()} cores; the machine was shared, so the wall clock "
-           "overstates the cost).", "",
+           f"({jobs} worker processes, {os.cpu_count()} cores). The wall clock depends on what else runs on "
+           "the machine; the CPU-minutes do not.", "",
            "Every update is judged from the updates before it only. Single-metric detectors judge every numeric "
            "column on its own and an update is flagged when any column fails (the default combiner). Scores "
            "follow ../shared/benchmark/README.md: events are runs of labelled updates; recall = events with an "

@@ -62,6 +62,24 @@ def hourly_series(days: int = 42, seed: int = 0) -> tuple[np.ndarray, pd.Datetim
     """Hourly counts with a daily cycle and quieter weekends."""
     rng = np.random.default_rng(seed)
     stamps = pd.date_range("2024-03-04", periods=days * 24, freq="h")
-    daily = 1 + 0.6 * np.sin(2 * np.pi * (stamps.hour - 6) / 24)
-    weekly = np.where(stamps.dayofweek >= 5, 0.5, 1.0)
+    daily = 1 + 0.6 * np.sin(2 * np.pi * (np.asarray(stamps.hour) - 6) / 24)
+    weekly = np.where(np.asarray(stamps.dayofweek) >= 5, 0.5, 1.0)
     return np.round(500 * daily * weekly * rng.lognormal(0, 0.08, stamps.size)), stamps
+
+
+def judge_fault(make, fault: str, *, end: str = "2024-11-26", metric: str | None = None):
+    """The verdict of a fresh detector from ``make()`` on an archive whose newest update has ``fault``."""
+    broken, shown = with_fault(daily_archive(end=end), fault)
+    metric = metric or shown
+    return make().check(broken[metric], broken["timestamp"], metric=metric)
+
+
+def healthy_verdicts(make, ends=("2024-11-24", "2024-11-25", "2024-11-28", "2024-11-29"), metrics=None):
+    """Verdicts on the newest update of healthy archives ending on a Sunday, a Monday,
+    Thanksgiving and the day after, for every metric."""
+    verdicts = []
+    for end in ends:
+        archive = daily_archive(end=end)
+        for metric in metrics or archive.columns[1:]:
+            verdicts.append(make().check(archive[metric], archive["timestamp"], metric=metric))
+    return verdicts

@@ -13,6 +13,8 @@ from dataset_health.detectors.base import (
     INSUFFICIENT_HISTORY,
     PASS,
     BaseDetector,
+    BaseMultivariateDetector,
+    MultivariateVerdict,
     Verdict,
     as_float_array,
 )
@@ -32,7 +34,9 @@ from dataset_health.detectors.zscore import ZScore
 LIBRARY = (RobustZScore, ZScore, IQRDetector, RateOfChange, AbsoluteChange, STLDetector,
            HoltWinters, IsolationForestDetector, MLPForecaster,
            IsolationForestMulti, PCADetector)
-DETECTORS: dict[str, type[BaseDetector]] = {cls.name: cls for cls in (*LIBRARY, *BASELINES)}
+DETECTORS: dict[str, type[BaseDetector] | type[BaseMultivariateDetector]] = {
+    cls.name: cls for cls in (*LIBRARY, *BASELINES)
+}
 DEFAULT_DETECTOR = RobustZScore.name
 
 
@@ -55,6 +59,8 @@ __all__ = [
     "INSUFFICIENT_HISTORY",
     "PASS",
     "BaseDetector",
+    "BaseMultivariateDetector",
+    "MultivariateVerdict",
     "AbsoluteChange",
     "HoltWinters",
     "IQRDetector",

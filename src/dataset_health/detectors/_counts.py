@@ -90,10 +90,11 @@ class CountModel:
         if not self.overdispersed:
             return (value - self.mean) / self._sigma()
         dist = self._distribution()
+        # A tail holding over half the mass (zero, for a mostly-zero count) is no deviation.
         if value > self.mean:
-            return float(stats.norm.isf(max(float(dist.sf(np.ceil(value) - 1)), _MIN_P)))
+            return max(float(stats.norm.isf(max(float(dist.sf(np.ceil(value) - 1)), _MIN_P))), 0.0)
         if value < self.mean:
-            return -float(stats.norm.isf(max(float(dist.cdf(np.floor(value))), _MIN_P)))
+            return -max(float(stats.norm.isf(max(float(dist.cdf(np.floor(value))), _MIN_P))), 0.0)
         return 0.0
 
     def band(self, sensitivity: float) -> tuple[float, float]:

@@ -37,12 +37,6 @@ def calendar_features(stamps: pd.DatetimeIndex | None, cadence: Cadence, holiday
     return np.column_stack(columns)
 
 
-def seasonal_lag(cadence: Cadence, size: int, *, fraction: float = 0.25) -> int | None:
-    """The cadence's first period when the history holds several cycles of it."""
-    period = cadence.periods[0] if cadence.periods else None
-    return period if period is not None and period <= fraction * size else None
-
-
 def lag_matrix(z: np.ndarray, lags: int) -> np.ndarray:
     """Row i: the ``lags`` values before z[lags + i], oldest first."""
     return np.lib.stride_tricks.sliding_window_view(z[:-1], lags)[: z.size - lags]

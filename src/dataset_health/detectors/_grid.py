@@ -15,6 +15,7 @@ import pandas as pd
 from dataset_health.detectors.calendar import holiday_mask
 
 _MAX_GRID_GROWTH = 3  # a grid over three times the updates means huge gaps: use update order
+_MAD_TO_SIGMA = 1.4826
 
 
 class SeasonalGrid:
@@ -42,6 +43,22 @@ class SeasonalGrid:
         if self.times is not None and len(holidays):
             values[holiday_mask(self.times, holidays)] = np.nan  # a holiday would distort the season
         self.values = _fill(values, fill_period)
+
+    def naive_scale(self, period: int | None) -> float:
+        """Robust spread of one-cycle differences over the square root of 2.
+
+        The noise a seasonal model cannot beat. A model fitted on two or
+        three cycles overfits, and its in-sample errors would promise a band
+        several times narrower than its real errors: this floors them.
+        """
+        lag = period or 1
+        if self.values.size <= lag:
+            return 0.0
+        both = self.observed[lag:] & self.observed[:-lag]
+        steps = (self.values[lag:] - self.values[:-lag])[both]
+        if steps.size == 0:
+            return 0.0
+        return _MAD_TO_SIGMA * float(np.median(np.abs(steps - np.median(steps)))) / np.sqrt(2)
 
     def spans_week(self, period: int) -> bool:
         """Whether ``period`` slots make a week (the cycle a holiday is judged in)."""

@@ -15,8 +15,9 @@ the choices the single-metric detectors make and for the same reasons:
 
 The model (:meth:`MultivariateDetector._fit_matrix`) then scores a row of
 those z-scores; the raw score is calibrated against the training rows'
-scores into a robust z-score comparable with ``sensitivity``, and the
-verdict names the columns that contributed most.
+scores (median and upper tail) into a z-score comparable with
+``sensitivity``, and the verdict names the columns that contributed most:
+those whose return to their usual value would lower the score most.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from dataset_health.detectors._counts import CountModel, is_discrete_count
+from dataset_health.detectors._forest import upper_tail_scale
 from dataset_health.detectors._reason import fmt
 from dataset_health.detectors.base import (
     FAIL,
@@ -106,11 +108,14 @@ class MultivariateDetector(BaseMultivariateDetector):
     """Base of the multivariate detectors; see the module docstring.
 
     Subclasses implement ``_fit_matrix(Z)`` and ``_score_matrix(Z)`` (raw
-    anomaly scores, higher is more anomalous) and ``_contributions(z)``
-    (non-negative weight per column of one row).
+    anomaly scores, higher is more anomalous, calibrated here unless the
+    class sets ``_calibrate = False``), and may offer ``_statistic(Z)``, an
+    unbounded version of the score from which column contributions are
+    read (what the statistic loses when a column alone is set to usual).
     """
 
     name: ClassVar[str] = "multivariate"
+    _calibrate: ClassVar[bool] = True  # False: _score_matrix already returns z-scores
 
     # ---------------------------------------------------------------- fit
     def fit(self, frame: pd.DataFrame, timestamps: Any = None, exclude: Any = None) -> "MultivariateDetector":
@@ -122,7 +127,8 @@ class MultivariateDetector(BaseMultivariateDetector):
         with threadpool_limits(limits=1):  # small matrices: threads only add contention
             return self._fit_clean(numeric, stamps)
 
-    def _clean(self, frame: pd.DataFrame, timestamps: Any, exclude: Any) -> tuple[pd.DataFrame, pd.DatetimeIndex | None]:
+    def _clean(self, frame: pd.DataFrame, timestamps: Any,
+               exclude: Any) -> tuple[pd.DataFrame, pd.DatetimeIndex | None]:
         frame = pd.DataFrame(frame).reset_index(drop=True)
         numeric = pd.DataFrame({str(c): as_float_array(frame[c].to_numpy(dtype=object)) for c in frame.columns})
         stamps = as_timestamps(timestamps, len(numeric))
@@ -149,20 +155,27 @@ class MultivariateDetector(BaseMultivariateDetector):
         self.column_models_ = [self._column(numeric[c].to_numpy(), previous[c].to_numpy(), groups, c)
                                for c in self.columns_]
         matrix = self._matrix(numeric, previous, groups)[1:]  # the first row has no previous row
+        # Rows with a gross deviation (past incidents, untold holidays) would
+        # teach the model that such rows are usual: it learns from the rest.
+        usual = np.abs(matrix).max(axis=1) <= 2 * self.sensitivity if matrix.size else np.zeros(0, dtype=bool)
+        matrix = matrix[usual] if usual.sum() >= max(int(self.min_history), 2) else matrix
         self._fit_matrix(matrix)
-        scores = self._score_matrix(matrix)
-        self.score_center_ = float(np.median(scores))
-        self.score_scale_ = max(_MAD_TO_SIGMA * float(np.median(np.abs(scores - self.score_center_))), 1e-9)
+        if self._calibrate:
+            self.score_center_, self.score_scale_ = upper_tail_scale(self._score_matrix(matrix))
+        else:
+            self.score_center_, self.score_scale_ = 0.0, 1.0
         self.fitted_ = True
         return self
+
+    def _by_day(self) -> bool:
+        return self.seasonality == "day_of_week" or (self.seasonality == "auto" and self.cadence_.name == "daily")
 
     def _groups(self, stamps: pd.DatetimeIndex | None, size: int) -> np.ndarray:
         """Season of each row: day kind (daily), hour (hourly), else one group."""
         if stamps is None or self.seasonality == "none":
             return np.zeros(size, dtype=int)
-        if self.seasonality == "day_of_week" or self.cadence_.name == "daily":
-            kinds = day_kind(stamps, self.holidays_)
-            return np.where(kinds == HOLIDAY, CLOSED_DAYS[1], kinds)  # a holiday is a Sunday
+        if self._by_day():
+            return day_kind(stamps, self.holidays_)
         if self.cadence_.name == "hourly":
             return np.asarray(stamps.hour)
         return np.zeros(size, dtype=int)
@@ -181,8 +194,11 @@ class MultivariateDetector(BaseMultivariateDetector):
             kind = "linear"
         column = _Column(name, kind, {}, {})
         x = column.transform(values, previous)
-        for group in [-1, *np.unique(groups)]:
-            chosen = x[(groups == group) if group != -1 else np.ones(x.size, dtype=bool)]
+        closed = np.isin(groups, CLOSED_DAYS) if self._by_day() else np.zeros(x.size, dtype=bool)
+        for group in [-1, *np.unique(groups), *([HOLIDAY] if closed.any() else [])]:
+            # A holiday is scaled like weekends and past holidays together.
+            rows = np.ones(x.size, dtype=bool) if group == -1 else closed if group == HOLIDAY else groups == group
+            chosen = x[rows]
             chosen = chosen[~np.isnan(chosen)]
             if chosen.size < (_MIN_GROUP if group != -1 else 1):
                 continue
@@ -215,8 +231,16 @@ class MultivariateDetector(BaseMultivariateDetector):
     def _score_matrix(self, matrix: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
+    def _statistic(self, matrix: np.ndarray) -> np.ndarray:
+        """An unbounded anomaly statistic (default: the score) for contributions."""
+        return self._score_matrix(matrix)
+
     def _contributions(self, row: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+        """How much the statistic drops when each column alone is set to its usual value (z = 0)."""
+        variants = np.repeat(row[None, :], row.size + 1, axis=0)
+        variants[np.arange(1, row.size + 1), np.arange(row.size)] = 0.0
+        statistic = self._statistic(variants)
+        return np.maximum(statistic[0] - statistic[1:], 0.0)
 
     def _refit_interval(self) -> int:
         if self.refit_every is not None:
@@ -239,7 +263,7 @@ class MultivariateDetector(BaseMultivariateDetector):
         z = self._matrix(values, previous, group)
         raw = float(self._score_matrix(z)[0])
         score = max((raw - self.score_center_) / self.score_scale_, 0.0)
-        weights = np.maximum(self._contributions(z[0]), 0.0)
+        weights = self._contributions(z[0])
         total = float(weights.sum())
         shares = weights / total if total > 0 else np.zeros_like(weights)
         contributions = {c: round(float(w), 4) for c, w in zip(self.columns_, shares)}
@@ -276,7 +300,8 @@ class MultivariateDetector(BaseMultivariateDetector):
         with threadpool_limits(limits=1):
             return self._walk_forward(frame, timestamps, exclude, metric)
 
-    def _walk_forward(self, frame: pd.DataFrame, timestamps: Any, exclude: Any, metric: str) -> list[MultivariateVerdict]:
+    def _walk_forward(self, frame: pd.DataFrame, timestamps: Any, exclude: Any,
+                      metric: str) -> list[MultivariateVerdict]:
         numeric = pd.DataFrame({str(c): as_float_array(pd.DataFrame(frame)[c].to_numpy(dtype=object))
                                 for c in pd.DataFrame(frame).columns})
         stamps = as_timestamps(timestamps, len(numeric))

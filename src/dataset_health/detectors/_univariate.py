@@ -44,13 +44,9 @@ from dataset_health.detectors.base import (
     as_timestamps,
 )
 from dataset_health.detectors.cadence import UNKNOWN, Cadence, infer_cadence
-from dataset_health.detectors.calendar import (
-    CLOSED_DAYS,
-    HOLIDAY,
-    HOLIDAYS_CONSTRAINT,
-    day_kind,
-    resolve_holidays,
-)
+from dataset_health.detectors._seasons import season_mask
+from dataset_health.detectors._shifts import level_shift_start, new_level
+from dataset_health.detectors.calendar import HOLIDAYS_CONSTRAINT, resolve_holidays
 
 SHARED_CONSTRAINTS: dict[str, list[Any]] = {
     "direction": ["both", "up", "down"],
@@ -63,9 +59,6 @@ SHARED_CONSTRAINTS: dict[str, list[Any]] = {
     "min_relative_change": [Interval(0, None)],
 }
 
-_MAD_TO_SIGMA = 1.4826
-_SHIFT_CONFIRMATIONS = 2  # updates failing on the same side that make a new level
-_MIN_BEFORE_SHIFT = 3  # values before a shift needed to call it one
 _ZERO_INFLATED = 0.3  # share of exact zeros that makes zero a state of its own
 _ZERO_COMMON = 0.05  # a zero passes when like past updates were zero this often
 
@@ -107,10 +100,6 @@ def clean_history(
     if training_window is not None:
         index = index[-int(training_window):]
     return y[index], None if stamps is None else stamps[index]
-
-
-def _head(stamps: pd.DatetimeIndex | None, size: int) -> pd.DatetimeIndex | None:
-    return None if stamps is None else stamps[:size]
 
 
 def resolve_scale(scale: str, history: np.ndarray) -> str:
@@ -194,16 +183,16 @@ class UnivariateDetector(BaseDetector):
                    follow_shifts: bool = True) -> "UnivariateDetector":
         self._describe(history, stamps)
         self.new_level_ = None
-        start = self._level_shift_start() if follow_shifts else None
+        start = level_shift_start(self) if follow_shifts else None
         if start is not None:
             if history.size - start >= self._needed()[0]:
                 # Enough updates since the shift: they alone are the new normal.
                 self._describe(history[start:], None if stamps is None else stamps[start:])
             else:
-                self.new_level_ = self._new_level(start)
+                self.new_level_ = new_level(self, start)
         self.count_model_ = None
         self.model_fitted_ = False
-        if self._judged_by_base() or self.history_.size < self._needed()[0]:
+        if self._constant() or self.history_.size < self._needed()[0]:
             return self
         if self.scale_ == "count":
             self.count_model_ = CountModel.fit(self.history_, self.sensitivity)
@@ -219,7 +208,7 @@ class UnivariateDetector(BaseDetector):
         self.scale_ = self._resolve_scale()
         self.with_zeros_ = None
         zeros = history == 0
-        if self.scale_ != "count" and _ZERO_INFLATED <= zeros.mean() < 1:
+        if self.scale_ != "count" and history.size and _ZERO_INFLATED <= zeros.mean() < 1:
             # An idle source reports exact zeros between normal values (a
             # hurdle): zeros are judged by how common they are, the rest by
             # the model, which must not see zeros as its lower tail.
@@ -227,44 +216,6 @@ class UnivariateDetector(BaseDetector):
             self.history_ = history[~zeros]
             self.timestamps_ = None if stamps is None else stamps[~zeros]
             self.scale_ = self._resolve_scale()
-
-    # -------------------------------------------------------- level shifts
-    def _level_shift_start(self) -> int | None:
-        """Where a lasting level shift began, if the newest updates show one.
-
-        A metric that changes legitimately once (a new column, a bigger
-        source, nulls fixed for good) would otherwise fail on every update
-        until the window forgets the old level. Two views, because a short
-        run of odd values must be judged by the model (a weekend is not a
-        shift) while a long one can be seen plainly:
-
-        - long: the newest ``min_history`` or more values all lie beyond
-          ``sensitivity`` robust deviations of the values before them, on one
-          side; they alone are then the history;
-        - short: the last ``_SHIFT_CONFIRMATIONS`` values all fail on one
-          side under the model fitted without them; they are then an
-          alternative level a new value may match.
-        """
-        n, k = self.history_.size, _SHIFT_CONFIRMATIONS
-        needed = self._needed()[0]
-        if n < needed + k or self._constant():
-            return None
-        z = self._forward(self.history_)
-        for length in sorted({n - _MIN_BEFORE_SHIFT, 3 * n // 4, n // 2, needed}, reverse=True):
-            if needed <= length <= n - _MIN_BEFORE_SHIFT and self._beyond(z[:n - length], z[n - length:]):
-                return n - length
-        if self.scale_ == "count":
-            return None  # a discrete metric repeating a new value passes anyway; see _assess
-        # The short view asks a seasonal robust baseline, not the detector's
-        # own model: as cheap for a forest as for a median, and a weekend
-        # is compared with weekends, so it is never a "new level".
-        view = copy.copy(self)
-        view.history_, view.timestamps_ = self.history_[:-k], _head(self.timestamps_, n - k)
-        sides = set()
-        for i in range(n - k, n):
-            baseline = seasonal_baseline(view, z[:n - k], None if self.timestamps_ is None else self.timestamps_[i])
-            sides.add(self._side(baseline, z[i:i + 1]))
-        return n - k if len(sides) == 1 and 0 not in sides else None
 
     def _zero_share(self, stamp: pd.Timestamp | None) -> float:
         """How often like past updates (same season when known) were exactly zero."""
@@ -274,24 +225,6 @@ class UnivariateDetector(BaseDetector):
         season = season_mask(view, stamp)
         like = season[0] if season is not None and season[0].any() else np.ones(history.size, dtype=bool)
         return float(np.mean(history[like] == 0))
-
-    def _beyond(self, before: np.ndarray, after: np.ndarray) -> bool:
-        """Whether every value of ``after`` lies far from ``before``, all on one side."""
-        return self._side(Baseline(before, before - np.median(before), ""), after) != 0
-
-    def _side(self, baseline: Baseline, after: np.ndarray) -> int:
-        """+1 or -1 when every value of ``after`` lies far above or below the baseline, else 0."""
-        center = float(np.median(baseline.values))
-        spread = max(_MAD_TO_SIGMA * float(np.median(np.abs(baseline.deviations))), self._spread_floor(center))
-        scores = (after - center) / spread
-        return 1 if np.all(scores > self.sensitivity) else -1 if np.all(scores < -self.sensitivity) else 0
-
-    def _new_level(self, start: int) -> tuple[float, float, pd.Timestamp | None]:
-        """Center and noise (model scale) of the updates since a shift, and its time."""
-        z = self._forward(self.history_)
-        before = np.diff(z[:start])
-        noise = _MAD_TO_SIGMA * float(np.median(np.abs(before - np.median(before)))) / np.sqrt(2) if before.size else 0.0
-        return float(np.median(z[start:])), noise, None if self.timestamps_ is None else self.timestamps_[start]
 
     def _fit_model(self, z: np.ndarray, stamps: pd.DatetimeIndex | None) -> None:
         """Learn from the transformed history ``z`` (log or linear scale)."""
@@ -348,9 +281,6 @@ class UnivariateDetector(BaseDetector):
     def _needed(self) -> tuple[int, str]:
         extra, why = self._required_history()
         return (max(int(self.min_history), extra), why) if extra > self.min_history else (int(self.min_history), "")
-
-    def _judged_by_base(self) -> bool:
-        return self._constant()
 
     def _constant(self) -> bool:
         return self.history_.size > 0 and bool(np.all(self.history_ == self.history_[0]))
@@ -427,76 +357,3 @@ class UnivariateDetector(BaseDetector):
         if self.history_.min() >= 0:  # a forecast of a non-negative metric stays non-negative
             mid, high = max(mid, 0.0), max(high, 0.0)
         return Estimate(z, float(mid), float(low), float(high), usual, note)
-
-
-_MIN_SEASONAL_POINTS = 4  # same-season values that measure their own spread
-_TWO_WEEKS = 14
-
-
-@dataclass(frozen=True)
-class Baseline:
-    """The past values a new value is compared with, on the model scale.
-
-    ``values`` set the center; ``deviations`` set the spread. With few
-    values of the same season (two Mondays), their median is still the best
-    center, but their spread is unreliable: ``deviations`` then pools every
-    season's deviations from its own median (weekday-to-weekday noise).
-    """
-
-    values: np.ndarray
-    deviations: np.ndarray
-    label: str
-
-
-def season_mask(detector: UnivariateDetector, timestamp: pd.Timestamp | None) -> tuple[np.ndarray, str] | None:
-    """Which past values share the season of ``timestamp``, and its name (None: no season).
-
-    Daily updates share a weekday, and a holiday shares with weekends and
-    past holidays; hourly updates (``seasonality="auto"``) share the hour.
-    """
-    keys = _season_keys(detector, detector.timestamps_)
-    if keys is None or timestamp is None:
-        return None
-    key = int(_season_keys(detector, pd.DatetimeIndex([timestamp]))[0])
-    if key == HOLIDAY and _by_day(detector):
-        return np.isin(keys, CLOSED_DAYS), "weekend or holiday"
-    label = timestamp.day_name() if _by_day(detector) else f"{timestamp.hour:02d}:00"
-    return keys == key, label
-
-
-def seasonal_baseline(
-    detector: UnivariateDetector, z: np.ndarray, timestamp: pd.Timestamp | None, center: Any = np.median
-) -> Baseline:
-    """The baseline of a new value among the transformed history ``z``."""
-    season = season_mask(detector, timestamp)
-    if season is not None:
-        mask, label = season
-        if mask.sum() >= max(_MIN_SEASONAL_POINTS, detector.min_history):
-            return Baseline(z[mask], z[mask] - center(z[mask]), label)
-        if mask.sum() >= 2:
-            keys = _season_keys(detector, detector.timestamps_)
-            pooled = [z[keys == k] - center(z[keys == k]) for k in np.unique(keys) if (keys == k).sum() >= 2]
-            return Baseline(z[mask], np.concatenate(pooled), label)
-    return Baseline(z, z - center(z), "")
-
-
-def weekly_requirement(detector: UnivariateDetector) -> tuple[int, str]:
-    """Two weeks of daily history before a weekday can be judged against its like."""
-    if detector.timestamps_ is not None and _by_day(detector):
-        return _TWO_WEEKS, "(two weeks, to learn the weekly pattern)"
-    return 0, ""
-
-
-def _by_day(detector: UnivariateDetector) -> bool:
-    return detector.seasonality == "day_of_week" or (
-        detector.seasonality == "auto" and detector.cadence_.name == "daily")
-
-
-def _season_keys(detector: UnivariateDetector, stamps: pd.DatetimeIndex | None) -> np.ndarray | None:
-    if detector.seasonality == "none" or stamps is None or detector.timestamps_ is None:
-        return None
-    if _by_day(detector):
-        return day_kind(stamps, detector.holidays_)
-    if detector.cadence_.name == "hourly":
-        return np.asarray(stamps.hour)
-    return None

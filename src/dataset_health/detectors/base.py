@@ -293,7 +293,7 @@ def as_timestamp(timestamp: Any) -> pd.Timestamp | None:
 
 def as_mask(exclude: Any, size: int) -> np.ndarray:
     """An ``exclude`` argument as a boolean array of ``size`` (missing means keep)."""
-    mask = pd.Series(exclude, dtype="object").fillna(False).astype(bool).to_numpy()
+    mask = np.array([False if v is None or v != v else bool(v) for v in exclude], dtype=bool)  # v != v: NaN
     if mask.size != size:
         raise ValueError(f"exclude has {mask.size} entries but there are {size} values")
     return mask

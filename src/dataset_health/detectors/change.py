@@ -83,9 +83,11 @@ class _ChangeDetector(UnivariateDetector):
         if self.groups_ is not None and timestamp is not None:
             group = int(self._groups(pd.DatetimeIndex([timestamp]))[0])
             found = self._reference(self.history_.size, group, timestamp)
-            if found is not None:  # else no like day within three weeks: the previous update is the best we have
+            # No like day within three weeks: the previous update is the best we have.
+            if found is not None:
                 ref = found
-                what = "the weekend days or holidays before" if group == HOLIDAY else f"the {timestamp.day_name()} before"
+                what = ("the weekend days or holidays before" if group == HOLIDAY
+                        else f"the {timestamp.day_name()} before")
         if self.changes_.size < 2:
             center, spread = 0.0, 0.0
         else:
@@ -184,8 +186,8 @@ class AbsoluteChange(_ChangeDetector):
     Examples
     --------
     >>> nulls = [0.020, 0.021, 0.019, 0.022, 0.020, 0.018, 0.021, 0.70]
-    >>> AbsoluteChange(min_history=5).check(nulls).reason
-    'value 0.7 is 3315% above the expected 0.0205 (expected 0.0116 to 0.0294; from the previous update, 0.021, plus the usual change)'
+    >>> print(AbsoluteChange(min_history=5).check(nulls, metric="null_fraction").reason)
+    null_fraction 0.7 is 3315% above the expected 0.0205 (expected 0.0116 to 0.0294; from the previous update, 0.021, plus the usual change)
     """
 
     name: ClassVar[str] = "absolute_change"

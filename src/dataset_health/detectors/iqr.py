@@ -12,13 +12,8 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from dataset_health.detectors._univariate import (
-    SHARED_CONSTRAINTS,
-    Estimate,
-    UnivariateDetector,
-    seasonal_baseline,
-    weekly_requirement,
-)
+from dataset_health.detectors._seasons import seasonal_baseline, weekly_requirement
+from dataset_health.detectors._univariate import SHARED_CONSTRAINTS, Estimate, UnivariateDetector
 
 _IQR_TO_SIGMA = 1.349  # the IQR of a normal distribution in standard deviations
 

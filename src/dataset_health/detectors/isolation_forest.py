@@ -1,14 +1,16 @@
-"""Isolation forest over a metric's context: value, changes, season, calendar.
+"""Isolation forest over a metric's context: its residual from the season and its moves.
 
 An isolation forest (scikit-learn ``IsolationForest``) isolates unusual
 rows with few random splits. Each past update becomes a row of features:
 its residual (distance from the same position in the last seasons, or from
-the recent median), that residual's move from the recent and the previous
-residuals (each in robust units), and its place in the week and day. A Sunday dip is then usual (Sundays always dip), a
-dip on a Monday is not.
+the recent median) and that residual's moves from the recent and the
+previous residuals, each in robust units. A Sunday dip is then usual
+(Sundays always dip), a dip on a Monday is not. Calendar positions are not
+features: a forest would isolate any weekday it has not yet seen.
 
-The forest's raw score has no natural unit, so it is expressed as a robust
-z-score against the scores of the training rows: comparable with
+The forest's raw score has no natural unit, so it is expressed as a
+z-score against the scores of the training rows (median and upper tail,
+as anomaly scores are skewed): comparable with
 ``sensitivity`` like every other detector. The sign (above or below) comes
 from the value's side of its expectation, so ``direction`` works too.
 """
@@ -21,14 +23,15 @@ import numpy as np
 import pandas as pd
 from sklearn.ensemble import IsolationForest
 
-from dataset_health.detectors._features import ClosedDays, calendar_features, seasonal_lag, without_holidays
+from dataset_health.detectors._features import ClosedDays, without_holidays
+from dataset_health.detectors._forest import ForestScorer, upper_tail_scale
 from dataset_health.detectors._univariate import SHARED_CONSTRAINTS, Estimate, UnivariateDetector
 from dataset_health.detectors.base import Interval
 
 _MAD_TO_SIGMA = 1.4826
 _RECENT = 7  # values whose median is the recent level
 _CYCLES = 4  # seasons back whose same-phase median is the expectation
-_MIN_ROWS = 20  # training rows below which a forest isolates noise
+_MIN_ROWS = 30  # training rows below which a forest isolates noise
 # Candidate values, in spreads from the expectation, scored with the observed
 # value in one call (a forest's cost is per call, not per row) to find the band.
 _BAND_STEPS = np.array([-32, -16, -8, -6, -4, -3, -2, -1, 0, 1, 2, 3, 4, 6, 8, 16, 32], dtype=float)
@@ -41,16 +44,19 @@ class IsolationForestDetector(UnivariateDetector):
     ----------
     direction : {"both", "up", "down"}, default="both"
         Which deviations count (the side of the value's expectation).
-    sensitivity : float, default=4.0
+    sensitivity : float, default=3.0
         Robust z-score of the anomaly score, against the training rows'
-        scores, above which the value fails.
+        scores, above which the value fails. A forest's score saturates
+        (an isolated row cannot be isolated faster than in one split), so
+        this scale tops out near 5-8: lower than the statistical detectors'.
     min_history : int, default=7
         Fewer usable past values than this give ``insufficient_history``;
         the forest also needs about 20 rows beyond its longest lag.
     training_window : int or None, default=1000
         How many of the newest past values train the forest (None: all).
     seasonality : {"auto", "none", "day_of_week"}, default="auto"
-        "none" drops the seasonal lag and calendar features.
+        "auto": residuals from the same position in the last seasons (the
+        cadence's longest period); "none": from the recent median.
     holidays : None, "us_federal" or list of dates, default=None
         Holidays are left out of training (replaced by the season before)
         and compared with the last weekend days.
@@ -72,7 +78,7 @@ class IsolationForestDetector(UnivariateDetector):
     forest_ : IsolationForest
         The fitted forest.
     score_center_, score_scale_ : float
-        Median and robust spread of the training rows' anomaly scores.
+        Median and upper-tail spread of the training rows' anomaly scores.
 
     Examples
     --------
@@ -95,7 +101,7 @@ class IsolationForestDetector(UnivariateDetector):
         self,
         *,
         direction: str = "both",
-        sensitivity: float = 4.0,
+        sensitivity: float = 3.0,
         min_history: int = 7,
         training_window: int | None = 1000,
         seasonality: str = "auto",
@@ -119,13 +125,18 @@ class IsolationForestDetector(UnivariateDetector):
         self.refit_every = refit_every
 
     def _lag(self) -> int | None:
-        if self.seasonality == "none":
+        """The longest seasonal period (a week of hourly updates holds their day)."""
+        if self.seasonality == "none" or not self.cadence_.periods:
             return None
-        return seasonal_lag(self.cadence_, self.history_.size)
+        return max(self.cadence_.periods)
+
+    def _start(self) -> int:
+        """Rows before the first one whose residual can be computed (two seasons)."""
+        lag = self._lag()
+        return max(_RECENT, 2 * lag if lag else 0)
 
     def _required_history(self) -> tuple[int, str]:
-        lag = self._lag()
-        return max(_RECENT, lag * _CYCLES if lag else 0) + _RECENT + _MIN_ROWS, "(a forest needs rows with full context)"
+        return self._start() + _RECENT + _MIN_ROWS, "(a forest needs rows with two seasons of context)"
 
     def _refit_interval(self) -> int:
         if self.refit_every is not None:
@@ -137,30 +148,24 @@ class IsolationForestDetector(UnivariateDetector):
         self.closed_days_ = ClosedDays(z, stamps, self.holidays_)
         self.lag_ = self._lag()
         z = without_holidays(z, stamps, self.holidays_, self.lag_)
-        self.use_calendar_ = self.seasonality != "none" and stamps is not None
-        start = max(_RECENT, self.lag_ * _CYCLES if self.lag_ else 0)
+        start = self._start()
         residuals = np.array([z[i] - self._expected(z[:i]) for i in range(start, z.size)])
         deviations = np.array([self._deviations(residuals[:j], residuals[j]) for j in range(_RECENT, residuals.size)])
         center = np.median(deviations, axis=0)
         self.deviation_scale_ = np.maximum(_MAD_TO_SIGMA * np.median(np.abs(deviations - center), axis=0),
                                            self._spread_floor(float(np.median(z))))
-        calendar = self._calendar(stamps, z.size)[start + _RECENT:]
-        features = self._features(deviations, calendar)
+        features = self._features(deviations)
         # Past incidents (and untold holidays) teach the forest that gross
         # deviations happen; it learns the usual rows only.
         usual = np.abs(features[:, 0]) <= 2 * self.sensitivity
         features = features[usual] if usual.sum() >= _MIN_ROWS else features
         self.forest_ = IsolationForest(n_estimators=self.n_estimators, random_state=self.random_state).fit(features)
-        scores = -self.forest_.score_samples(features)
-        self.score_center_ = float(np.median(scores))
-        self.score_scale_ = max(_MAD_TO_SIGMA * float(np.median(np.abs(scores - self.score_center_))), 1e-6)
+        self.scorer_ = ForestScorer(self.forest_)
+        self.range_ = float(np.abs(features[:, 0]).max())
+        scores = -self.scorer_.score_samples(features)
+        self.score_center_, self.score_scale_ = upper_tail_scale(scores)
         self.recent_ = list(z[-start:])
         self.recent_residuals_ = list(residuals[-_RECENT:])
-
-    def _calendar(self, stamps: pd.DatetimeIndex | None, size: int) -> np.ndarray:
-        if not self.use_calendar_ or stamps is None:
-            return np.zeros((size, 0))
-        return calendar_features(stamps, self.cadence_, self.holidays_)
 
     def _expected(self, past: np.ndarray) -> float:
         """Median of the same phase over the last cycles, else of the recent values."""
@@ -178,20 +183,22 @@ class IsolationForestDetector(UnivariateDetector):
         return np.array([residual, residual - float(np.median(past_residuals[-_RECENT:])),
                          residual - past_residuals[-1]])
 
-    def _features(self, deviations: np.ndarray, calendar: np.ndarray) -> np.ndarray:
+    def _features(self, deviations: np.ndarray) -> np.ndarray:
         # Scaled deviations plus their largest magnitude: with a handful of
         # features, a forest splitting on a random one would mask the one
         # deviation that matters; the summary lets every tree isolate it.
         scaled = deviations / self.deviation_scale_
-        return np.column_stack([scaled, np.abs(scaled).max(axis=1), calendar])
+        return np.column_stack([scaled, np.abs(scaled).max(axis=1)])
 
     # -------------------------------------------------------------- judge
-    def _scores(self, expected: float, xs: np.ndarray, stamp: pd.Timestamp | None) -> np.ndarray:
-        calendar = self._calendar(None if stamp is None else pd.DatetimeIndex([stamp]), 1)
+    def _scores(self, expected: float, xs: np.ndarray) -> np.ndarray:
         past = np.asarray(self.recent_residuals_)
         deviations = np.array([self._deviations(past, float(x) - expected) for x in xs])
-        features = self._features(deviations, np.repeat(calendar, len(xs), axis=0))
-        return (-self.forest_.score_samples(features) - self.score_center_) / self.score_scale_
+        features = self._features(deviations)
+        forest = (-self.scorer_.score_samples(features) - self.score_center_) / self.score_scale_
+        # Beyond the training range a forest cannot say how far out a value
+        # is (it follows the most extreme training row): the excess counts.
+        return np.maximum(forest, np.abs(features[:, 0]) - self.range_)
 
     def _estimate(self, observed: float, timestamp: pd.Timestamp | None) -> Estimate:
         closed = self.closed_days_.reference()
@@ -205,7 +212,7 @@ class IsolationForestDetector(UnivariateDetector):
         floor = self._spread_floor(expected)
         spread = float(self.deviation_scale_[0])
         candidates = expected + _BAND_STEPS * spread
-        scores = self._scores(expected, np.append(candidates, x), timestamp)
+        scores = self._scores(expected, np.append(candidates, x))
         score = max(float(scores[-1]), 0.0) if abs(x - expected) > floor else 0.0
         accepted = scores[:-1] <= self.sensitivity
         middle = len(_BAND_STEPS) // 2

@@ -9,9 +9,13 @@ column alone is only a little odd.
 
 Which columns drove the score: each column in turn is set to its usual
 value (z = 0) and the drop of the anomaly score is its contribution.
+Rows with a gross deviation are left out of training, so a past incident
+does not teach the forest that incidents are usual.
 Beside the columns, the forest sees each row's largest and root-mean-square
 z-score: with few columns, random splits on the others would otherwise
-mask one column far out.
+mask one column far out. And as a row beyond the training range follows
+the path of the most extreme training row, a forest cannot say how far out
+it is: a column past its training range scores its excess in z units.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from typing import Any, ClassVar
 import numpy as np
 from sklearn.ensemble import IsolationForest
 
+from dataset_health.detectors._forest import ForestScorer, upper_tail_scale
 from dataset_health.detectors._multivariate import SHARED_CONSTRAINTS, MultivariateDetector
 from dataset_health.detectors.base import Interval
 
@@ -41,9 +46,10 @@ class IsolationForestMulti(MultivariateDetector):
 
     Parameters
     ----------
-    sensitivity : float, default=4.0
-        Robust z-score of the anomaly score, against the training rows'
-        scores, above which the update fails.
+    sensitivity : float, default=3.0
+        z-score of the anomaly score, against the training rows' scores
+        (median and upper tail), above which the update fails. A forest's
+        score saturates, so this scale tops out near 5-8.
     min_history : int, default=14
         Fewer usable past rows than this give ``insufficient_history``.
     training_window : int or None, default=1000
@@ -83,6 +89,7 @@ class IsolationForestMulti(MultivariateDetector):
     """
 
     name: ClassVar[str] = "isolation_forest_multi"
+    _calibrate: ClassVar[bool] = False  # calibrated in _score_matrix, before the range check
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         **SHARED_CONSTRAINTS,
         "n_estimators": [Interval(1, None)],
@@ -92,7 +99,7 @@ class IsolationForestMulti(MultivariateDetector):
     def __init__(
         self,
         *,
-        sensitivity: float = 4.0,
+        sensitivity: float = 3.0,
         min_history: int = 14,
         training_window: int | None = 1000,
         seasonality: str = "auto",
@@ -115,12 +122,15 @@ class IsolationForestMulti(MultivariateDetector):
     def _fit_matrix(self, matrix: np.ndarray) -> None:
         self.forest_ = IsolationForest(n_estimators=self.n_estimators, random_state=self.random_state)
         self.forest_.fit(_with_summaries(matrix))
+        self.scorer_ = ForestScorer(self.forest_)
+        self.score_center_, self.score_scale_ = upper_tail_scale(-self.scorer_.score_samples(_with_summaries(matrix)))
+        self.range_ = np.abs(matrix).max(axis=0)
 
     def _score_matrix(self, matrix: np.ndarray) -> np.ndarray:
-        return -self.forest_.score_samples(_with_summaries(matrix))
+        forest = (-self.scorer_.score_samples(_with_summaries(matrix)) - self.score_center_) / self.score_scale_
+        # A row beyond the training range follows the path of the most
+        # extreme training row, so a forest cannot say how far out it is:
+        # a column past its range scores its excess, in z units.
+        excess = (np.abs(matrix) - self.range_).max(axis=1)
+        return np.maximum(forest, excess)
 
-    def _contributions(self, row: np.ndarray) -> np.ndarray:
-        variants = np.repeat(row[None, :], row.size + 1, axis=0)
-        variants[np.arange(1, row.size + 1), np.arange(row.size)] = 0.0  # column j at its usual value
-        scores = self._score_matrix(variants)
-        return scores[0] - scores[1:]

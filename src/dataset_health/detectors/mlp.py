@@ -54,7 +54,8 @@ class MLPForecaster(UnivariateDetector):
     min_relative_change : float, default=0.01
         The smallest change, relative to the forecast, that may fail.
     lags : int or None, default=None
-        Past values the network sees (None: one season, at most 24, or 7).
+        Past values the network sees (None: the shortest season, at most
+        24, or 7), beside the value one (longest) season back, its reference.
     hidden : int, default=4
         Units in the hidden layer (few: archives are short, and the seasonal
         naive reference already carries most of the forecast).
@@ -121,15 +122,20 @@ class MLPForecaster(UnivariateDetector):
         self.refit_every = refit_every
 
     def _period(self) -> int | None:
-        return self.cadence_.periods[0] if self.cadence_.periods else None
+        """The longest seasonal period: its value one season back is the reference."""
+        return max(self.cadence_.periods) if self.cadence_.periods and self.seasonality != "none" else None
 
     def _lags(self) -> int:
         if self.lags is not None:
             return int(self.lags)
-        return min(self.cadence_.periods[0], _MAX_LAGS) if self.cadence_.periods else 7
+        return min(min(self.cadence_.periods), _MAX_LAGS) if self.cadence_.periods else 7
+
+    def _width(self) -> int:
+        """Past values each row needs: its lags and its seasonal reference."""
+        return max(self._lags(), self._period() or 0)
 
     def _required_history(self) -> tuple[int, str]:
-        return self._lags() + _MIN_ROWS, "(a network needs rows with full lags)"
+        return self._width() + _MIN_ROWS, "(a network needs rows with full lags)"
 
     def _refit_interval(self) -> int:
         if self.refit_every is not None:
@@ -142,19 +148,15 @@ class MLPForecaster(UnivariateDetector):
             return np.zeros((size, 0))
         return calendar_features(stamps, self.cadence_, self.holidays_)
 
-    def _inputs(self, lagged: np.ndarray, calendar: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Network inputs (lags around the reference, scaled, and calendar) and each row's reference.
+    def _inputs(self, window: np.ndarray, calendar: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Network inputs (last lags around the reference, scaled, and calendar) and each row's reference.
 
-        The reference is the value one season back when the lags reach it
-        (the seasonal naive forecast, which the network only corrects), else
-        the median of the lags.
+        The reference is the value one season back (the seasonal naive
+        forecast, which the network only corrects), else the median of the lags.
         """
-        period = self._period()
-        if period is not None and lagged.shape[1] >= period:
-            level = lagged[:, -period]
-        else:
-            level = np.median(lagged, axis=1)
-        return np.column_stack([(lagged - level[:, None]) / self.unit_, calendar]), level
+        period, lags = self._period(), window[:, -self.lags_:]
+        level = window[:, -period] if period else np.median(lags, axis=1)
+        return np.column_stack([(lags - level[:, None]) / self.unit_, calendar]), level
 
     def _network(self) -> MLPRegressor:
         # warm_start: the final fit on all rows continues from the held-out trial's weights.
@@ -167,8 +169,9 @@ class MLPForecaster(UnivariateDetector):
         self.lags_ = self._lags()
         steps = np.diff(z)
         self.unit_ = max(_MAD_TO_SIGMA * float(np.median(np.abs(steps - np.median(steps)))), 1e-9)
-        inputs, level = self._inputs(lag_matrix(z, self.lags_), self._calendar(stamps, z.size)[self.lags_:])
-        target = (z[self.lags_:] - level) / self.unit_
+        width = self._width()
+        inputs, level = self._inputs(lag_matrix(z, width), self._calendar(stamps, z.size)[width:])
+        target = (z[width:] - level) / self.unit_
         split = int(round((1 - _HOLDOUT) * target.size))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
@@ -177,7 +180,7 @@ class MLPForecaster(UnivariateDetector):
             self.network_ = network.set_params(max_iter=50).fit(inputs, target)
         center = float(np.median(errors))
         self.residual_scale_ = _MAD_TO_SIGMA * float(np.median(np.abs(errors - center)))
-        self.recent_ = list(z[-self.lags_:])
+        self.recent_ = list(z[-width:])
 
     # -------------------------------------------------------------- judge
     def _estimate(self, observed: float, timestamp: pd.Timestamp | None) -> Estimate:

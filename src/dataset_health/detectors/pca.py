@@ -12,9 +12,12 @@ statistics come out of a new row:
   strong, e.g. every volume column at a tenth (a partial load moves them
   all along their main component, where the error stays small).
 
-Each is calibrated against the training rows into a robust z-score of its
-square root; the score is the larger. Contributions are the columns'
-shares of the statistic that won.
+Columns are z-scores already, so both statistics are read as chi-square
+variables (every direction at least one unit wide, so a column that is
+zero on most updates cannot make its ordinary blip extreme) and turned into
+the normal z-score with the same tail probability; the score is the
+larger. A column's contribution is how much SPE + T^2 would drop were it
+at its usual value. Rows with a gross deviation are left out of the fit.
 """
 
 from __future__ import annotations
@@ -22,12 +25,12 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
+from scipy import stats
 from sklearn.decomposition import PCA
 
 from dataset_health.detectors._multivariate import SHARED_CONSTRAINTS, MultivariateDetector
 from dataset_health.detectors.base import Interval
 
-_MAD_TO_SIGMA = 1.4826
 
 
 class PCADetector(MultivariateDetector):
@@ -36,8 +39,8 @@ class PCADetector(MultivariateDetector):
     Parameters
     ----------
     sensitivity : float, default=4.0
-        Robust z-score (of the square-rooted SPE or T^2, against the
-        training rows) above which the update fails.
+        z-score (of the chi-square tail probability of SPE or T^2) above
+        which the update fails.
     min_history : int, default=14
         Fewer usable past rows than this give ``insufficient_history``.
     training_window : int or None, default=1000
@@ -75,10 +78,10 @@ class PCADetector(MultivariateDetector):
     ('fail', 'null_fraction')
     >>> verdict.reason.split(":")[1]
     ' null_fraction 0.7 (usual 0.02036, 100%)'
-    
     """
 
     name: ClassVar[str] = "pca"
+    _calibrate: ClassVar[bool] = False  # chi-square tails give z-scores directly
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         **SHARED_CONSTRAINTS,
         "explained_variance": [Interval(0, 1, closed="neither")],
@@ -113,13 +116,11 @@ class PCADetector(MultivariateDetector):
         self.n_components_ = max(0, min(wanted, matrix.shape[1] - 1, matrix.shape[0] - 1))
         self.pca_ = PCA(n_components=self.n_components_).fit(matrix) if self.n_components_ else None
         self.mean_ = matrix.mean(axis=0)
-        spe, t2 = self._statistics(matrix)
-        self.calibration_ = [self._robust(np.sqrt(spe)), self._robust(np.sqrt(t2))]
-
-    @staticmethod
-    def _robust(values: np.ndarray) -> tuple[float, float]:
-        center = float(np.median(values))
-        return center, max(_MAD_TO_SIGMA * float(np.median(np.abs(values - center))), 1e-9)
+        residual, _ = self._parts(matrix)
+        # Columns are z-scores already: no direction is narrower than one
+        # unit, or a column that is zero on most updates (rows_deleted) would
+        # make its ordinary purge a 30-sigma event.
+        self.residual_variance_ = np.maximum(residual.var(axis=0), 1.0)
 
     def _parts(self, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Residuals (n x d) and component scores divided by their deviations (n x k)."""
@@ -128,26 +129,27 @@ class PCADetector(MultivariateDetector):
             return centred, np.zeros((matrix.shape[0], 0))
         scores = centred @ self.pca_.components_.T
         residual = centred - scores @ self.pca_.components_
-        return residual, scores / np.sqrt(np.maximum(self.pca_.explained_variance_, 1e-12))
+        return residual, scores / np.sqrt(np.maximum(self.pca_.explained_variance_, 1.0))
 
     def _statistics(self, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """SPE (each column's residual in its own unit) and T^2."""
         residual, whitened = self._parts(matrix)
-        return (residual**2).sum(axis=1), (whitened**2).sum(axis=1)
+        return (residual**2 / self.residual_variance_).sum(axis=1), (whitened**2).sum(axis=1)
 
     def _calibrated(self, matrix: np.ndarray) -> np.ndarray:
-        """Robust z-scores of sqrt(SPE) and sqrt(T^2), one column each."""
+        """z-scores with the chi-square tail probabilities of SPE and T^2, one column each."""
         spe, t2 = self._statistics(matrix)
-        return np.column_stack([(np.sqrt(stat) - center) / scale
-                                for stat, (center, scale) in zip((spe, t2), self.calibration_)])
+        residual_dims = max(matrix.shape[1] - self.n_components_, 1)
+        return np.column_stack([_chi2_z(spe, residual_dims), _chi2_z(t2, max(self.n_components_, 1))])
 
     def _score_matrix(self, matrix: np.ndarray) -> np.ndarray:
         return self._calibrated(matrix).max(axis=1)
 
-    def _contributions(self, row: np.ndarray) -> np.ndarray:
-        residual, whitened = self._parts(row[None, :])
-        spe_wins = self._calibrated(row[None, :])[0].argmax() == 0
-        if spe_wins or self.pca_ is None:
-            return residual[0] ** 2
-        # Each column's part of T^2: its centred value times its weight in the whitened scores.
-        weights = self.pca_.components_.T / np.sqrt(np.maximum(self.pca_.explained_variance_, 1e-12))
-        return (row - self.mean_) * (weights @ whitened[0])
+    def _statistic(self, matrix: np.ndarray) -> np.ndarray:
+        spe, t2 = self._statistics(matrix)
+        return spe + t2
+
+
+def _chi2_z(statistic: np.ndarray, dims: int) -> np.ndarray:
+    """The one-sided normal z-score with the chi-square tail probability of ``statistic``."""
+    return np.maximum(stats.norm.isf(np.maximum(stats.chi2.sf(statistic, dims), 1e-300)), 0.0)

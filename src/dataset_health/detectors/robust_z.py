@@ -22,13 +22,8 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from dataset_health.detectors._univariate import (
-    SHARED_CONSTRAINTS,
-    Estimate,
-    UnivariateDetector,
-    seasonal_baseline,
-    weekly_requirement,
-)
+from dataset_health.detectors._seasons import seasonal_baseline, weekly_requirement
+from dataset_health.detectors._univariate import SHARED_CONSTRAINTS, Estimate, UnivariateDetector
 
 _MAD_TO_SIGMA = 1.4826  # MAD of a normal distribution times this is its sigma
 

@@ -1,0 +1,190 @@
+"""The contract every library detector keeps, and the quirks handled once for all.
+
+scikit-learn conventions, the three outcomes, junk and NaN, ``exclude``,
+walk-forward, and the archive quirks the shared base handles: constant
+metrics, sparse counts, zeros, level shifts, calendars, cadences.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from _synthetic import daily_archive
+from sklearn.base import clone
+
+from dataset_health.detectors import (
+    DETECTORS,
+    FAIL,
+    INSUFFICIENT_HISTORY,
+    LIBRARY,
+    PASS,
+    BaseMultivariateDetector,
+    RateOfChange,
+    RobustZScore,
+    make_detector,
+)
+from dataset_health.detectors._counts import CountModel, is_discrete_count
+from dataset_health.detectors.cadence import infer_cadence, period_from_data
+from dataset_health.detectors.calendar import day_kind, resolve_holidays
+
+UNIVARIATE = [cls for cls in LIBRARY if not issubclass(cls, BaseMultivariateDetector)]
+
+
+def test_every_library_detector_is_registered_by_its_name() -> None:
+    for cls in LIBRARY:
+        assert DETECTORS[cls.name] is cls
+        assert isinstance(make_detector(cls.name, sensitivity=5), cls)
+    with pytest.raises(ValueError, match="unknown detector 'prophet'; known: .*robust_z"):
+        make_detector("prophet")
+    with pytest.raises(ValueError, match="detector 'stl'"):
+        make_detector("stl", colour="blue")
+
+
+@pytest.mark.parametrize("cls", LIBRARY, ids=lambda c: c.name)
+def test_init_only_stores_and_bad_parameters_are_named_at_fit(cls) -> None:
+    detector = cls(sensitivity=-1)  # accepted by __init__, which only stores
+    assert clone(detector).get_params()["sensitivity"] == -1
+    data = pd.DataFrame({"a": np.arange(30.0)}) if issubclass(cls, BaseMultivariateDetector) else np.arange(30.0)
+    with pytest.raises(ValueError, match=rf"{cls.__name__}: parameter 'sensitivity' must be a number in \(0, inf\); got -1"):
+        detector.fit(data)
+
+
+@pytest.mark.parametrize("cls", UNIVARIATE, ids=lambda c: c.name)
+def test_fit_returns_self_and_a_week_of_history_is_insufficient(cls) -> None:
+    archive = daily_archive(days=8)
+    detector = cls()
+    assert detector.fit(archive["rows_created"][:-1], archive["timestamp"][:-1]) is detector
+    assert hasattr(detector, "history_") and hasattr(detector, "scale_")
+    verdict = detector.check(list(archive["rows_created"][:7]) + [0.0], archive["timestamp"])
+    assert verdict.status == INSUFFICIENT_HISTORY  # a new dataset: never a false alarm
+    assert verdict.score is None and verdict.history_size == 7
+    assert "fewer than the" in verdict.reason
+
+
+@pytest.mark.parametrize("cls", UNIVARIATE, ids=lambda c: c.name)
+def test_junk_and_nan_are_missing_values_never_learned(cls) -> None:
+    archive = daily_archive(days=90)
+    values = archive["rows_created"].astype(object).to_numpy()
+    values[[10, 40, 70]] = ["n/a", np.inf, None]
+    detector = cls()
+    verdict = detector.check(values, archive["timestamp"], metric="rows_created")
+    assert verdict.status == PASS
+    assert detector.history_.size <= 86 and np.isfinite(detector.history_).all()
+    junk = detector.check(list(values[:-1]) + ["oops"], archive["timestamp"])
+    assert junk.status == INSUFFICIENT_HISTORY and junk.reason.endswith("has no numeric value to judge")
+
+
+@pytest.mark.parametrize("cls", UNIVARIATE, ids=lambda c: c.name)
+def test_verdict_is_json_safe_and_score_non_negative(cls) -> None:
+    archive = daily_archive(days=90)
+    verdict = cls().check(archive["rows_created"], archive["timestamp"], metric="rows_created")
+    data = verdict.to_dict()
+    assert all(not isinstance(v, (np.floating, np.integer)) for v in data.values())
+    assert data["score"] >= 0 and data["detector"] == cls.name
+    assert data["reason"].startswith("rows_created ")
+
+
+def test_exclude_leaves_labelled_incidents_out_of_training() -> None:
+    values = [100.0] * 20 + [10.0] * 8 + [100.0] * 20 + [10.0]
+    labelled = [False] * 20 + [True] * 8 + [False] * 21
+    # Unlabelled, eight partial loads became a "new level" the ninth matches.
+    assert RobustZScore().check(values).status == PASS
+    assert RobustZScore().check(values, exclude=labelled).status == FAIL
+
+
+def test_walk_forward_gives_the_verdicts_of_check_on_every_prefix() -> None:
+    archive = daily_archive(days=60)
+    values, stamps = archive["rows_created"].to_numpy(), archive["timestamp"]
+    values[45] *= 0.1
+    detector = RateOfChange(holidays="us_federal")
+    fast = detector.walk_forward(values, stamps)
+    slow = [RateOfChange(holidays="us_federal").check(values[: t + 1], stamps[: t + 1]) for t in range(1, 60)]
+    assert fast[0].status == INSUFFICIENT_HISTORY and len(fast) == 60
+    assert [v.to_dict() for v in fast[1:]] == [v.to_dict() for v in slow]
+    assert [t for t, v in enumerate(fast) if v.status == FAIL][:1] == [45]
+
+
+# ------------------------------------------------------------- archive quirks
+def test_metric_constant_for_months_fails_once_on_a_change_then_follows_it() -> None:
+    counts = [14.0] * 60
+    assert RobustZScore().check(counts + [15.0]).status == FAIL
+    # Changed legitimately: the repeats are not new alarms.
+    assert RobustZScore().check(counts + [15.0, 15.0]).status == PASS
+    later = counts + [15.0] * 10
+    verdict = RobustZScore().check(later + [15.0])
+    assert verdict.status == PASS and "constant over the last 10 updates" in verdict.reason
+
+
+def test_a_float_level_shift_alarms_twice_then_is_the_new_normal() -> None:
+    rng = np.random.default_rng(3)
+    before, after = 18_000 * rng.lognormal(0, 0.005, 40), 52_000 * rng.lognormal(0, 0.005, 6)
+    statuses = [RobustZScore().check(np.concatenate([before, after[: k + 1]])).status for k in range(6)]
+    assert statuses == [FAIL, FAIL, PASS, PASS, PASS, PASS]
+    verdict = RobustZScore().check(np.concatenate([before, after[:3]]))
+    assert "level shift" in verdict.reason
+    # Back to the old level is normal too, and a partial load fails against both levels.
+    assert RobustZScore().check(np.concatenate([before, after[:3], [18_000]])).status == PASS
+    assert RobustZScore().check(np.concatenate([before, after[:3], [1_800]])).status == FAIL
+
+
+def test_sparse_counts_get_a_count_model_not_a_standard_deviation() -> None:
+    archive = daily_archive(days=120)
+    deleted = archive["rows_deleted"].to_numpy()
+    assert is_discrete_count(deleted)
+    detector = RobustZScore(training_window=None)
+    detector.fit(deleted)
+    assert detector.scale_ == "count"
+    assert detector.check(np.append(deleted, 450)).status == PASS  # an ordinary purge
+    mass = detector.check(np.append(deleted, 7_600_000), metric="rows_deleted")
+    assert mass.status == FAIL and "past updates non-zero" in mass.reason
+    # One past mass delete does not hide the next.
+    again = np.concatenate([deleted[:60], [7_600_000], deleted[60:], [6_000_000]])
+    assert RobustZScore(training_window=None).check(again).status == FAIL
+
+
+def test_count_model_tails() -> None:
+    model = CountModel.fit(np.array([0] * 50 + [3, 120, 40, 300]), sensitivity=4)
+    assert model.overdispersed and model.signed_score(0) <= 0
+    assert model.signed_score(500) < 4 < model.signed_score(100_000)
+    nearly_one = CountModel.fit(np.array([1] * 40 + [0, 2]), sensitivity=4)
+    assert not nearly_one.overdispersed
+    assert nearly_one.signed_score(2) < 4 < nearly_one.signed_score(124)
+
+
+def test_zero_inflated_gauge_judges_zeros_by_how_common_they_are() -> None:
+    rng = np.random.default_rng(0)
+    values = np.where(rng.random(200) < 0.5, 0.0, rng.normal(0.07, 0.005, 200))
+    assert RobustZScore().check(np.append(values, 0.0)).status == PASS
+    assert RobustZScore().check(np.append(values, 0.071)).status == PASS
+    assert RobustZScore().check(np.append(values, 0.3)).status == FAIL
+
+
+def test_a_stale_zero_fails_where_zeros_never_happen_even_if_weekends_are_zero() -> None:
+    archive = daily_archive(days=90, end="2024-11-26")  # a Tuesday
+    created = archive["rows_created"].where(archive["timestamp"].dt.dayofweek < 5, 0.0).to_numpy()
+    assert RobustZScore().check(np.append(created[:-1], 0.0), archive["timestamp"]).status == FAIL
+    sunday = daily_archive(days=90, end="2024-11-24")
+    created = sunday["rows_created"].where(sunday["timestamp"].dt.dayofweek < 5, 0.0)
+    assert RobustZScore().check(created, sunday["timestamp"]).status == PASS
+
+
+# -------------------------------------------------------- calendar, cadence
+def test_holidays_us_federal_and_custom_dates() -> None:
+    stamps = pd.DatetimeIndex(["2024-07-04 06:00", "2024-07-05 06:00", "2024-07-06 06:00"])
+    assert day_kind(stamps, resolve_holidays("us_federal", stamps)).tolist() == [7, 4, 5]
+    assert day_kind(stamps, resolve_holidays(["2024-07-05"], stamps)).tolist() == [3, 7, 5]
+    with pytest.raises(ValueError, match="parameter 'holidays' must be None or 'us_federal' or a list of dates"):
+        RobustZScore(holidays="christmas").fit([1.0, 2.0])
+
+
+def test_cadence_and_period_from_timestamps_or_data() -> None:
+    daily = pd.date_range("2024-01-01 06:00", periods=60, freq="D")
+    missed = daily.delete([10, 11, 30])  # missed runs keep it daily
+    assert infer_cadence(missed).name == "daily" and infer_cadence(missed).periods == (7,)
+    hourly = infer_cadence(pd.date_range("2024-01-01", periods=500, freq="h"))
+    assert hourly.periods == (24, 168)
+    irregular = pd.DatetimeIndex(np.cumsum(np.random.default_rng(0).exponential(5, 50)) * 86400e9)
+    assert infer_cadence(irregular).name == "irregular"
+    six_hourly = np.tile([5.0, 9.0, 7.0, 1.0], 30) + np.random.default_rng(0).normal(0, 0.2, 120)
+    assert period_from_data(six_hourly, 20) == 4

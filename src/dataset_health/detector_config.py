@@ -127,13 +127,15 @@ class DetectorConfig:
         return cls(data["detector"], dict(params), tuple(overrides), data.get("label"))
 
 
-#: The recommended configuration ("auto"): the robust z-score with the
+#: The recommended configuration ("auto"): the consensus z-score with the
 #: parameters of the shipped health suite (``suites/dataset_health_default.json``),
 #: where deletes, duplicate keys, freshness lag and null fractions only
-#: count when they go up. Change the default here.
+#: count when they go up. Chosen on the benchmark (``bench/RESULTS.md``,
+#: ``bench/tune_default.py``). Change the default here.
 DEFAULT_CONFIG = DetectorConfig(
-    detector="robust_z",
-    params={"sensitivity": 4.0, "direction": "both", "min_history": 7, "training_window": 56, "seasonality": "auto"},
+    detector="consensus_z",
+    params={"sensitivity": 4.0, "direction": "both", "min_history": 7, "training_window": None,
+            "seasonality": "auto"},
     overrides=(
         ("rows_deleted", {"direction": "up"}),
         ("duplicate_key_count", {"direction": "up"}),

@@ -9,6 +9,7 @@ import pytest
 
 import dataset_health  # noqa: F401  (registers the expectation)
 from dataset_health.archive import ArchiveStore
+from dataset_health.detectors import DEFAULT_DETECTOR
 from dataset_health.expectations import ExpectColumnLatestValueToNotBeAnomalous
 
 
@@ -58,7 +59,7 @@ def test_same_verdict_on_every_engine(batch_factory, newest: float, success: boo
     details = result.result["details"]
     assert details["update_id"] == "rev-059"
     assert details["observed"] == newest
-    assert details["detector"] == "robust_z"
+    assert details["detector"] == DEFAULT_DETECTOR
     assert details["history_size"] >= 8
     assert details["lower"] < details["expected"] < details["upper"]
     assert details["reason"].startswith(f"rows_created {newest:,.0f}")

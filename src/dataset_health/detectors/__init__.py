@@ -19,6 +19,7 @@ from dataset_health.detectors.base import (
     as_float_array,
 )
 from dataset_health.detectors.baselines import BASELINES
+from dataset_health.detectors.consensus_z import ConsensusZ
 from dataset_health.detectors.change import AbsoluteChange, RateOfChange
 from dataset_health.detectors.holt_winters import HoltWinters
 from dataset_health.detectors.iqr import IQRDetector
@@ -31,13 +32,13 @@ from dataset_health.detectors.stl import STLDetector
 from dataset_health.detectors.zscore import ZScore
 
 # The detector library; baselines (what today's tools do) are registered beside it.
-LIBRARY = (RobustZScore, ZScore, IQRDetector, RateOfChange, AbsoluteChange, STLDetector,
+LIBRARY = (ConsensusZ, RobustZScore, ZScore, IQRDetector, RateOfChange, AbsoluteChange, STLDetector,
            HoltWinters, IsolationForestDetector, MLPForecaster,
            IsolationForestMulti, PCADetector)
 DETECTORS: dict[str, type[BaseDetector] | type[BaseMultivariateDetector]] = {
     cls.name: cls for cls in (*LIBRARY, *BASELINES)
 }
-DEFAULT_DETECTOR = RobustZScore.name
+DEFAULT_DETECTOR = ConsensusZ.name
 
 
 def make_detector(name: str, **params: Any) -> BaseDetector:
@@ -62,6 +63,7 @@ __all__ = [
     "BaseMultivariateDetector",
     "MultivariateVerdict",
     "AbsoluteChange",
+    "ConsensusZ",
     "HoltWinters",
     "IQRDetector",
     "IsolationForestDetector",

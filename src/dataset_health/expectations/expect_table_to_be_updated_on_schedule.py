@@ -18,10 +18,13 @@ from great_expectations.compatibility import pydantic
 from great_expectations.expectations.expectation import BatchExpectation
 
 from dataset_health.archive.schema import TIMESTAMP, UPDATE_ID
-from dataset_health.detectors import DEFAULT_DETECTOR, DETECTORS, FAIL, INSUFFICIENT_HISTORY, make_detector
+from dataset_health.detectors import DETECTORS, FAIL, INSUFFICIENT_HISTORY, make_detector
 from dataset_health.expectations._shared import ArchiveExpectation
 from dataset_health.expectations.metrics import ARCHIVE_ROWS
 
+# The robust z-score, not the metric default: its tolerance floor and level-shift
+# handling suit gaps, where a few hours late is not an incident.
+GAP_DETECTOR = "robust_z"
 DETECTOR_DESCRIPTION = "Registry name of the detector that judges the gap between updates."
 SENSITIVITY_DESCRIPTION = "Score above which the gap fails; higher tolerates later updates."
 MIN_HISTORY_DESCRIPTION = "Fewer past gaps than this give the outcome 'insufficient history'."
@@ -54,7 +57,7 @@ class ExpectTableToBeUpdatedOnSchedule(ArchiveExpectation, BatchExpectation):
         fail_on_insufficient_history: {FAIL_ON_INSUFFICIENT_HISTORY_DESCRIPTION}
     """
 
-    detector: str = pydantic.Field(default=DEFAULT_DETECTOR, description=DETECTOR_DESCRIPTION)
+    detector: str = pydantic.Field(default=GAP_DETECTOR, description=DETECTOR_DESCRIPTION)
     sensitivity: float = pydantic.Field(default=4.0, gt=0, description=SENSITIVITY_DESCRIPTION)
     min_history: int = pydantic.Field(default=7, ge=1, description=MIN_HISTORY_DESCRIPTION)
     training_window: Optional[int] = pydantic.Field(default=56, ge=2, description=TRAINING_WINDOW_DESCRIPTION)

@@ -19,7 +19,9 @@ four past values); asking both to agree halves the false alarms of a plain
 z-score at nearly the same recall (tuning notes in ``bench/tune_default.py``).
 
 A metric constant over its history fails on any change and only then: its
-deviation is 0, so any other value lies infinitely far from it.
+deviation is 0, so any other value lies infinitely far from it. A value
+equal to the previous update's passes: a step to a new level fails once,
+when it happens, not at every update until the history catches up.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from dataset_health.detectors._reason import reason
+from dataset_health.detectors._reason import fmt, reason
 from dataset_health.detectors.base import FAIL, PASS, Interval, Verdict
 from dataset_health.detectors.baselines import _SeriesDetector, _directed
 from dataset_health.detectors.cadence import infer_cadence
@@ -102,6 +104,13 @@ class ConsensusZ(_SeriesDetector):
         insufficient = self._insufficient(metric, value, history.size, self.min_history)
         if insufficient:
             return insufficient
+        if value == history[-1]:
+            # A level that holds is not a new incident: the change was judged
+            # (and reported) when it happened. Without this a metric that
+            # steps to a new level fails again at every update until the new
+            # level dominates its history.
+            return Verdict(PASS, 0.0, float(value), float(value), None, None, int(history.size), self.name,
+                           f"{metric} {fmt(value)} is unchanged since the previous update")
         kind = self._seasonality(stamps)
         season = None if kind is None or stamp is None else _Season.of(history, stamps, stamp, kind)
         if season is None:

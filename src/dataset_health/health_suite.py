@@ -2,7 +2,8 @@
 
 A suite *template* (``suites/*.json`` in this package) lists expectations
 by archive column; a column ending in ``*`` stands for every archive column
-with that prefix. :func:`build_health_suite` turns a template into a real GX
+with that prefix. A rule with ``columns`` (a multivariate expectation) keeps
+the columns the archive has, and is skipped when fewer than two remain. :func:`build_health_suite` turns a template into a real GX
 suite for one dataset by matching it against the columns its archive has.
 """
 
@@ -20,6 +21,9 @@ from dataset_health.archive.schema import KEY_COLUMNS, slug
 from dataset_health.errors import ConfigError
 
 import dataset_health.expectations  # noqa: F401  (the template's types must be registered)
+
+# Fewer columns than this present in an archive: a multivariate rule is skipped.
+_MIN_JOINT_COLUMNS = 2
 
 
 def suite_name(dataset: str) -> str:
@@ -50,12 +54,22 @@ def template_expectations(archive_columns: list[str], template: dict[str, Any]) 
             raise ConfigError(
                 f"health suite template {template.get('name')!r}: unknown expectation {rule.get('type')!r}"
             ) from exc
+        if "columns" in kwargs:  # a multivariate rule: one expectation over the columns present
+            kwargs["columns"] = _present(metrics, kwargs["columns"])
+            if len(kwargs["columns"]) >= _MIN_JOINT_COLUMNS:
+                expectations.append(expectation_class(**kwargs, meta=rule.get("meta", {})))
+            continue
         pattern = kwargs.get("column")
         for column in fnmatch.filter(metrics, pattern) if pattern else [None]:
             if column is not None:
                 kwargs["column"] = column
             expectations.append(expectation_class(**kwargs, meta=rule.get("meta", {})))
     return expectations
+
+
+def _present(metrics: list[str], patterns: list[str]) -> list[str]:
+    """The archive columns ``patterns`` name (``*`` expands), in pattern order, each once."""
+    return list(dict.fromkeys(column for pattern in patterns for column in fnmatch.filter(metrics, pattern)))
 
 
 def ensure_health_suite(context: Any, dataset: str, archive_columns: list[str], template: dict[str, Any]) -> Any:

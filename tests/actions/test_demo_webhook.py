@@ -15,11 +15,11 @@ def test_demo_delivers_a_signed_alert(tmp_path, receiver, monkeypatch) -> None:
     monkeypatch.setenv(WEBHOOK_SECRET_VAR, SECRET)
     result = CliRunner().invoke(main, ["demo", "--dir", str(tmp_path / "demo"), "--webhook", receiver.url("/demo")])
     assert result.exit_code == 0, result.output
-    assert "owner_alert_webhook: alert sent (rows_created, rows_updated), 1 attempt" in result.output
+    assert "owner_alert_webhook: alert sent (rows_created), 1 attempt" in result.output
     [request] = [r for r in receiver.requests if r.path == "/demo"]
     event = verify_standard_webhook(SECRET, request)
     assert event["data"]["dataset"] == "court_filings" and event["data"]["update_id"] == "rev-00729"
-    assert [f["label"] for f in event["data"]["failures"]] == ["rows_created", "rows_updated"]
+    assert [f["label"] for f in event["data"]["failures"]] == ["rows_created"]
     assert SECRET not in result.output
 
 
@@ -27,5 +27,5 @@ def test_demo_without_webhook_prints_the_alert_it_would_send(tmp_path) -> None:
     result = CliRunner().invoke(main, ["demo", "--dir", str(tmp_path / "demo")])
     assert result.exit_code == 0, result.output
     assert "The alert the owner would get" in result.output
-    assert "court_filings: update rev-00729 looks unhealthy, 2 checks failed" in result.output
-    assert "rows_created: observed 1,073 against expected 22,784" in result.output
+    assert "court_filings: update rev-00729 looks unhealthy, 1 check failed" in result.output
+    assert "rows_created: observed 1,073 against expected 20,264" in result.output

@@ -74,3 +74,49 @@ def test_a_suite_naming_an_unknown_expectation_fails_loudly(project) -> None:
     assert "expect_latest_value_to_be_magic" in result.output
     # Nothing was saved back without it.
     assert "expect_latest_value_to_be_magic" in path.read_text()
+
+
+def test_new_expectations_survive_a_file_context_and_a_fresh_process(project) -> None:
+    from dataset_health.expectations import (
+        ExpectColumnLatestValueToBeWithinSeasonalRange,
+        ExpectTableLatestRowToNotBeAnomalous,
+    )
+
+    context = get_context(project.root)
+    suite = context.suites.get(suite_name("feed"))
+    added = [
+        ExpectTableLatestRowToNotBeAnomalous(columns=["rows_created", "null_fraction__judge"], detector="pca"),
+        ExpectColumnLatestValueToBeWithinSeasonalRange(column="rows_created", method="holt_winters", period=7),
+    ]
+    for expectation in added:
+        suite.add_expectation(expectation)
+    on_disk = {e["type"]: e["kwargs"] for e in json.loads(suite_file(project).read_text())["expectations"]}
+    for expectation in added:
+        assert set(expectation.success_keys) <= set(on_disk[expectation.expectation_type])
+    script = (
+        "import json, dataset_health\n"
+        f"context = dataset_health.get_context({str(project.root)!r})\n"
+        f"suite = context.suites.get({suite_name('feed')!r})\n"
+        "print(json.dumps({e.expectation_type: e.configuration.to_json_dict()['kwargs'] for e in suite.expectations"
+        " if 'seasonal' in e.expectation_type or 'latest_row' in e.expectation_type}))\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 0, completed.stderr
+    loaded = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert loaded == {e.expectation_type: on_disk[e.expectation_type] for e in added}
+    assert loaded["expect_table_latest_row_to_not_be_anomalous"]["columns"] == ["rows_created", "null_fraction__judge"]
+    assert loaded["expect_column_latest_value_to_be_within_seasonal_range"]["period"] == 7
+
+
+def test_a_template_multivariate_rule_keeps_the_columns_the_archive_has() -> None:
+    from dataset_health.health_suite import template_expectations
+
+    rule = {"type": "expect_table_latest_row_to_not_be_anomalous",
+            "kwargs": {"columns": ["rows_created", "rows_updated", "null_fraction__*"]}}
+    template = {"name": "t", "expectations": [rule]}
+    [expectation] = template_expectations(
+        ["update_id", "timestamp", "rows_created", "null_fraction__a", "null_fraction__b"], template
+    )
+    assert expectation.columns == ["rows_created", "null_fraction__a", "null_fraction__b"]
+    # Fewer than two of its columns present: the rule is skipped, like a single-column rule.
+    assert template_expectations(["update_id", "timestamp", "rows_created"], template) == []

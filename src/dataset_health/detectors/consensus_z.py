@@ -18,15 +18,14 @@ Either alone raises false alarms (the busy Monday hour, the phase with
 four past values); asking both to agree halves the false alarms of a plain
 z-score at nearly the same recall (tuning notes in ``bench/tune_default.py``).
 
-A metric constant over its history fails on any change and only then: its
-deviation is 0, so any other value lies infinitely far from it. A value
+A metric constant over its history fails on any real change and only then:
+its spread is floored at a tenth of a percent of its level. A value
 equal to the previous update's passes: a step to a new level fails once,
 when it happens, not at every update until the history catches up.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any, ClassVar
 
 import numpy as np
@@ -47,10 +46,11 @@ _CADENCE_SPAN = 200
 # A phase needs this many past values before its view counts; until then
 # the value is judged against all history alone.
 _MIN_PHASE_HISTORY = 3
+_SPREAD_FLOOR = 1e-3
 
 
 class ConsensusZ(_SeriesDetector):
-    """Fail when the newest value is extreme against all history and against its season.
+    """Fail when the newest value is extreme by every measure of its spread (see the module notes).
 
     Parameters
     ----------
@@ -114,25 +114,30 @@ class ConsensusZ(_SeriesDetector):
         kind = self._seasonality(stamps)
         season = None if kind is None or stamp is None else _Season.of(history, stamps, stamp, kind)
         if season is None:
-            mean, deviation = float(history.mean()), float(history.std())
-            scales = (("", deviation),)
-            usual, note = "the mean", f"{{}} deviations from the mean of {history.size} past updates"
+            mean, spreads = float(history.mean()), (float(history.std()),)
+            usual, context = "the mean", f"the mean of {history.size} past updates"
         else:
-            mean = season.mean
-            scales = (("own", season.deviation), ("pooled", season.pooled))
-            usual = f"the usual {season.name}"
-            note = f"{{}} deviations from past {season.plural}, {{}} from the {season.pattern} pattern"
+            mean, spreads = season.mean, (season.deviation, season.pooled)
+            usual, context = f"the usual {season.name}", f"past {season.plural}"
+        # A history without spread still needs a finite scale: a tenth of a
+        # percent of its level, so that any real change of a constant metric
+        # fails with a score that says how far it went.
+        floor = _SPREAD_FLOOR * max(abs(mean), 1.0)
+        scales = [max(spread, floor) for spread in spreads]
         # The weaker view decides: every view must call the value extreme.
-        scores = [_directed(_z(value, mean, scale), self.direction) for _, scale in scales]
-        score = min(scores)
-        widest = max(scale for _, scale in scales)
+        signed = [(value - mean) / scale for scale in scales]
+        score = min(_directed(z, self.direction) for z in signed)
+        widest = max(scales)
         lower = None if self.direction == "up" else mean - self.sensitivity * widest
         upper = None if self.direction == "down" else mean + self.sensitivity * widest
-        words = note.format(*(_size(_z(value, mean, scale)) for _, scale in scales))
-        return Verdict(FAIL if score > self.sensitivity else PASS,
-                       round(score, 4) if math.isfinite(score) else score, float(value), mean, lower, upper,
-                       int(history.size), self.name,
-                       reason(metric, value, mean, lower, upper, usual=usual, note=words))
+        if max(spreads) < floor:
+            note = f"constant over {context}"
+        elif season is None:
+            note = f"{abs(signed[0]):.1f} deviations from {context}"
+        else:
+            note = f"{abs(signed[0]):.1f} deviations from {context}, {abs(signed[1]):.1f} from the {season.pattern} pattern"
+        return Verdict(FAIL if score > self.sensitivity else PASS, round(score, 4), float(value), mean, lower, upper,
+                       int(history.size), self.name, reason(metric, value, mean, lower, upper, usual=usual, note=note))
 
     def _seasonality(self, stamps: np.ndarray | None) -> str | None:
         if self.seasonality == "none" or stamps is None or stamps.size == 0:
@@ -166,16 +171,6 @@ class _Season:
         means = np.bincount(keys, weights=history, minlength=24) / np.maximum(counts, 1)
         pooled = float(np.sqrt(np.mean((history - means[keys]) ** 2)))
         return cls(float(same.mean()), float(same.std()), pooled, kind, phase)
-
-
-def _z(value: float, mean: float, scale: float) -> float:
-    if scale == 0:
-        return 0.0 if value == mean else math.copysign(math.inf, value - mean)
-    return (value - mean) / scale
-
-
-def _size(z: float) -> str:
-    return "infinitely many" if math.isinf(z) else f"{abs(z):.1f}"
 
 
 def _phase(stamps: np.ndarray, kind: str) -> np.ndarray:

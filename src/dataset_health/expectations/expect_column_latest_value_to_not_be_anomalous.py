@@ -14,7 +14,8 @@ from great_expectations.compatibility import pydantic
 from great_expectations.expectations.expectation import ColumnAggregateExpectation
 
 from dataset_health.archive.schema import TIMESTAMP
-from dataset_health.detectors import DEFAULT_DETECTOR, FAIL, INSUFFICIENT_HISTORY, make_detector
+from dataset_health.detectors import DEFAULT_DETECTOR, make_detector
+from dataset_health.expectations._judging import judge_latest_value
 from dataset_health.expectations._shared import ArchiveExpectation
 from dataset_health.expectations.metrics import ARCHIVE_SERIES
 
@@ -57,7 +58,7 @@ class ExpectColumnLatestValueToNotBeAnomalous(ArchiveExpectation, ColumnAggregat
     sensitivity: float = pydantic.Field(default=4.0, gt=0, description=SENSITIVITY_DESCRIPTION)
     direction: Literal["both", "up", "down"] = pydantic.Field(default="both", description=DIRECTION_DESCRIPTION)
     min_history: int = pydantic.Field(default=7, ge=1, description=MIN_HISTORY_DESCRIPTION)
-    training_window: Optional[int] = pydantic.Field(default=56, ge=2, description=TRAINING_WINDOW_DESCRIPTION)
+    training_window: Optional[int] = pydantic.Field(default=None, ge=2, description=TRAINING_WINDOW_DESCRIPTION)
     seasonality: Literal["auto", "none", "day_of_week"] = pydantic.Field(
         default="auto", description=SEASONALITY_DESCRIPTION
     )
@@ -103,20 +104,14 @@ class ExpectColumnLatestValueToNotBeAnomalous(ArchiveExpectation, ColumnAggregat
         a known bad load never teaches the detector that bad is normal.
         Shared by the GX validation and by the replay of past checks.
         """
-        if not series:
-            details = {"status": INSUFFICIENT_HISTORY, "reason": f"{self.column} has no archived updates",
-                       "history_size": 0, "detector": self.detector}
-            return not self.fail_on_insufficient_history, details
-        *past, newest = series
-        if self.exclude_incidents:
-            past = [row for row in past if row[3] != "incident"]
-        rows = [*past, newest]
-        verdict = self._make_detector().check([r[2] for r in rows], [r[1] for r in rows], metric=self.column)
-        failed = verdict.status == FAIL or (
-            verdict.status == INSUFFICIENT_HISTORY and self.fail_on_insufficient_history
+        return judge_latest_value(
+            series,
+            self._make_detector(),
+            metric=self.column,
+            detector_name=self.detector,
+            fail_on_insufficient_history=self.fail_on_insufficient_history,
+            exclude_incidents=self.exclude_incidents,
         )
-        details = {**verdict.to_dict(), "update_id": newest[0], "update_timestamp": newest[1]}
-        return bool(not failed), details
 
     def _make_detector(self):
         return make_detector(

@@ -1,4 +1,4 @@
-"""The one GX metric our expectations read: an archive column in update order.
+"""The GX metrics our expectations read: the archive in update order.
 
 ``column.dh_archive_series`` returns ``[update_id, timestamp, value, label]``
 rows ordered by timestamp then update id, oldest first; ``label`` is the
@@ -6,7 +6,9 @@ owner's label of the update (``incident``, ``expected``) or None, and always
 None on an archive without a label column. It is computed by
 one query on SQL engines (SQLite, PostgreSQL, any SQLAlchemy dialect) and by
 one sort on pandas, so every expectation judges the same series whatever
-engine holds the archive.
+engine holds the archive. ``table.dh_archive_rows`` gives whole rows, and
+:mod:`~dataset_health.expectations.metrics_columns` several columns at once
+for the multivariate expectation; both share :class:`KnowsTableColumns`.
 """
 
 from __future__ import annotations
@@ -31,6 +33,30 @@ from dataset_health.archive.verdicts import LABEL
 ARCHIVE_SERIES = "column.dh_archive_series"
 
 
+class KnowsTableColumns:
+    """Mixed into a table metric that must know the archive's columns before it queries.
+
+    Requested columns may be absent (a suite shared by archives of different
+    widths); the SQL query must leave them out rather than fail.
+    """
+
+    @classmethod
+    def _get_evaluation_dependencies(cls, metric, configuration=None, execution_engine=None, runtime_configuration=None):
+        dependencies = super()._get_evaluation_dependencies(  # type: ignore[misc]
+            metric=metric, configuration=configuration, execution_engine=execution_engine,
+            runtime_configuration=runtime_configuration,
+        )
+        dependencies["table.columns"] = MetricConfiguration("table.columns", metric.metric_domain_kwargs)
+        return dependencies
+
+
+def from_clause(selectable: Any) -> Any:
+    """What a query can select from: GX hands over a Select for query assets."""
+    if isinstance(selectable, (sa.sql.Select, sa.sql.selectable.TextualSelect)):
+        return selectable.subquery()
+    return selectable
+
+
 class ColumnArchiveSeries(ColumnAggregateMetricProvider):
     """``[update_id, timestamp, value, label]`` of every archived update, oldest first."""
 
@@ -50,8 +76,7 @@ class ColumnArchiveSeries(ColumnAggregateMetricProvider):
     @metric_value(engine=SqlAlchemyExecutionEngine)
     def _sqlalchemy(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, metrics, runtime_configuration):
         selectable, _, accessor = execution_engine.get_compute_domain(metric_domain_kwargs, MetricDomainTypes.COLUMN)
-        if isinstance(selectable, (sa.sql.Select, sa.sql.selectable.TextualSelect)):
-            selectable = selectable.subquery()
+        selectable = from_clause(selectable)
         stamp = sa.column(metric_value_kwargs["timestamp_column"])
         update_id = sa.column(metric_value_kwargs["update_id_column"])
         label = sa.column(LABEL) if LABEL in metrics["table.columns"] else sa.null()
@@ -81,7 +106,7 @@ def _row(row: Any) -> list[Any]:
 ARCHIVE_ROWS = "table.dh_archive_rows"
 
 
-class TableArchiveRows(TableMetricProvider):
+class TableArchiveRows(KnowsTableColumns, TableMetricProvider):
     """Archived updates as dicts of ``update_id``, ``timestamp`` and the
     requested ``columns`` (those the archive has), oldest first."""
 
@@ -101,8 +126,7 @@ class TableArchiveRows(TableMetricProvider):
     @metric_value(engine=SqlAlchemyExecutionEngine)
     def _sqlalchemy(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, metrics, runtime_configuration):
         selectable, _, _ = execution_engine.get_compute_domain(metric_domain_kwargs, MetricDomainTypes.TABLE)
-        if isinstance(selectable, (sa.sql.Select, sa.sql.selectable.TextualSelect)):
-            selectable = selectable.subquery()
+        selectable = from_clause(selectable)
         stamp, update_id = metric_value_kwargs["timestamp_column"], metric_value_kwargs["update_id_column"]
         present = set(metrics["table.columns"])
         wanted = [c for c in metric_value_kwargs["columns"] or () if c in present]
@@ -112,15 +136,6 @@ class TableArchiveRows(TableMetricProvider):
             .order_by(sa.column(stamp), sa.column(update_id))
         )
         return [_record(dict(row._mapping), stamp, update_id) for row in execution_engine.execute_query(query)]
-
-    @classmethod
-    def _get_evaluation_dependencies(cls, metric, configuration=None, execution_engine=None, runtime_configuration=None):
-        dependencies = super()._get_evaluation_dependencies(
-            metric=metric, configuration=configuration, execution_engine=execution_engine,
-            runtime_configuration=runtime_configuration,
-        )
-        dependencies["table.columns"] = MetricConfiguration("table.columns", metric.metric_domain_kwargs)
-        return dependencies
 
 
 def _record(row: dict[str, Any], stamp: str, update_id: str) -> dict[str, Any]:

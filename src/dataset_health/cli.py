@@ -21,11 +21,18 @@ from dataset_health.errors import DatasetHealthError
 EXIT_UNHEALTHY = 1
 EXIT_ERROR = 2
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x9b]")
+_CONTROL_OR_BREAK = re.compile(r"[\x00-\x1f\x7f\x9b]")
 
 
-def safe(text: Any) -> str:
-    """Text from a dataset, with terminal control characters made visible."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+def safe(text: Any, *, multiline: bool = False) -> str:
+    """Text from a dataset, with terminal control characters made visible.
+
+    Newlines and tabs too, unless ``multiline`` (a table we laid out): an
+    update id or column name must not start a line of its own that looks
+    like ours.
+    """
+    pattern = _CONTROL if multiline else _CONTROL_OR_BREAK
+    return pattern.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
 
 
 class _Group(click.Group):
@@ -169,7 +176,7 @@ def archive_show(ctx: click.Context, dataset: str, last: int, columns: str | Non
             raise ConfigError(f"dataset {dataset!r} has no archive column {unknown[0]!r}")
     frame = store.history(dataset, columns=wanted, last=last)
     with pd.option_context("display.width", 200, "display.max_columns", 12):
-        click.echo(safe(frame.to_string(index=False)))
+        click.echo(safe(frame.to_string(index=False), multiline=True))
 
 
 @archive.command("export")
@@ -220,7 +227,7 @@ def check(ctx: click.Context, dataset: str | None, check_all: bool, progress: bo
         from dataset_health.check_all import run_all_health_checks
 
         summary = run_all_health_checks(_project(ctx), progress=progress)
-        click.echo(safe(summary.table()))
+        click.echo(safe(summary.table(), multiline=True))
         if summary.docs_index:
             click.echo(f"\nData Docs: {summary.docs_index}")
         ctx.exit(summary.exit_code)
@@ -371,7 +378,7 @@ def compete_command(archive_csv: Path, labels: Path | None, report: Path | None,
 
     result = compete_csv(archive_csv, labels=labels, report=report, write_suite=write_suite,
                          timestamp_column=timestamp_column, progress=True)
-    click.echo(safe(result.table().to_string(index=False, float_format=lambda v: f"{v:.3f}")))
+    click.echo(safe(result.table().to_string(index=False, float_format=lambda v: f"{v:.3f}"), multiline=True))
     if result.labelled:
         click.echo(f"\nwinner: {safe(result.winner().name)}")
     if report:
@@ -400,11 +407,15 @@ def demo(directory: Path | None, webhook_url: str | None) -> None:
     click.echo(f"project: {project.root}")
     click.echo(f"archive: {project.archive_url}")
     _print_result(result)
+    if not result.failed:
+        # Only reachable when the bundled history or the default suite changed.
+        click.echo("\nThe newest update is a partial load, but the health check passed it: no alert.")
+        return
     if webhook_url:
         click.echo(f"The alert is signed with the secret in ${WEBHOOK_SECRET_VAR} (a random one when it is unset).")
     else:
         click.echo("\nThe alert the owner would get (pass --webhook URL to deliver it):\n")
-        click.echo("  " + safe(alert_preview(result)).replace("\n", "\n  "))
+        click.echo("  " + safe(alert_preview(result), multiline=True).replace("\n", "\n  "))
     click.echo("\nThe newest update is a partial load: the health check caught it.")
 
 

@@ -4,7 +4,9 @@ Retries are a setting of the ``requests`` transport adapter (urllib3
 ``Retry``), not loops in the channels: connection errors, timeouts and the
 statuses 429, 500, 502, 503 and 504 are retried with exponential backoff,
 and a ``Retry-After`` header is honoured up to the policy's cap. Redirects
-are not followed (Standard Webhooks: update the URL instead). Errors of
+are not followed (Standard Webhooks: update the URL instead). Each attempt
+ends after the policy's timeout even when the server keeps trickling bytes
+(:mod:`._deadline`), so a delivery's time is bounded. Errors of
 requests and urllib3 are translated here into :class:`DeliveryError`,
 whose text never holds the URL's path or query.
 """
@@ -28,6 +30,7 @@ from urllib3.exceptions import (
 )
 from urllib3.util.retry import Retry
 
+from dataset_health.actions._deadline import AttemptDeadline
 from dataset_health.actions._secrets import Secrets, safe_url
 from dataset_health.actions.delivery import DeliveryError, RetryPolicy, attempts_text
 
@@ -64,8 +67,10 @@ def post(url: str, body: bytes, headers: Mapping[str, str], *, policy: RetryPoli
         retry_after_cap=policy.retry_after_max_seconds,
     )
     where = safe_url(url)
+    deadline = AttemptDeadline(policy.timeout_seconds)
     with requests.Session() as session, secrets.scrubbed_library_logs():
         adapter = HTTPAdapter(max_retries=retry)
+        deadline.mount(adapter)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         try:
@@ -78,7 +83,7 @@ def post(url: str, body: bytes, headers: Mapping[str, str], *, policy: RetryPoli
             )
         except requests.RequestException as exc:
             attempts = retry.attempts()
-            reason = _describe(exc, policy.timeout_seconds)
+            reason = _describe(exc, policy.timeout_seconds, cut_off=deadline.expired)
             raise DeliveryError(secrets.scrub(f"{where}: {reason} ({attempts_text(attempts)})"), attempts) from None
     attempts = retry.attempts()
     if 200 <= response.status_code < 300:
@@ -129,7 +134,9 @@ class _CountingRetry(Retry):
         return len(self.tally) + (1 if not self.tally or self.tally[-1] else 0)
 
 
-def _describe(exc: requests.RequestException, timeout: float) -> str:
+def _describe(exc: requests.RequestException, timeout: float, *, cut_off: bool = False) -> str:
+    if cut_off:  # the attempt deadline shut the socket: whatever error that caused
+        return f"no answer within {timeout:g} s"
     # requests wraps urllib3's MaxRetryError, whose .reason is the last error.
     reason: BaseException = exc
     if exc.args and isinstance(exc.args[0], MaxRetryError) and exc.args[0].reason is not None:

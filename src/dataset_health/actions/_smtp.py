@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Literal
 
+from dataset_health.actions._deadline import socket_deadline
 from dataset_health.actions._secrets import Secrets
 from dataset_health.actions.delivery import DeliveryError, RetryPolicy, attempts_text
 
@@ -65,18 +66,28 @@ def send(mail: EmailMessage, server: SmtpServer, *, policy: RetryPolicy, secrets
 
 def _send_once(mail: EmailMessage, server: SmtpServer, timeout: float) -> None:
     context = ssl.create_default_context(cafile=server.ca_file)
+    # Created unconnected, so that the whole attempt, greeting included, runs
+    # under the deadline: smtplib's timeout bounds each read, and a server
+    # that trickles its replies would never trip it.
     if server.security == "ssl":
-        client: smtplib.SMTP = smtplib.SMTP_SSL(server.host, server.port, timeout=timeout, context=context)
+        client: smtplib.SMTP = smtplib.SMTP_SSL(timeout=timeout, context=context)
     else:
-        client = smtplib.SMTP(server.host, server.port, timeout=timeout)
-    try:
-        if server.security == "starttls":
-            client.starttls(context=context)
-        if server.username:
-            client.login(server.username, server.password or "")
-        client.send_message(mail)
-    finally:
-        _close(client)
+        client = smtplib.SMTP(timeout=timeout)
+    client._host = server.host  # the TLS server name, which smtplib sets in its constructor only
+    with socket_deadline(timeout, lambda: getattr(client, "sock", None)) as deadline:
+        try:
+            client.connect(server.host, server.port)
+            if server.security == "starttls":
+                client.starttls(context=context)
+            if server.username:
+                client.login(server.username, server.password or "")
+            client.send_message(mail)
+        except (smtplib.SMTPServerDisconnected, ssl.SSLError) as exc:
+            if deadline.expired:  # we cut it off: say so, and let it be retried
+                raise TimeoutError(f"no answer within {timeout:g} s") from exc
+            raise
+        finally:
+            _close(client)
 
 
 def _close(client: smtplib.SMTP) -> None:

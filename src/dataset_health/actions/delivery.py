@@ -36,7 +36,8 @@ class RetryPolicy:
         requests are cut to this, so one slow receiver cannot stall the
         checkpoint for hours.
     timeout_seconds : float
-        Connect and read timeout of each attempt.
+        Longest time one attempt may take, from connecting to the answer
+        (a server that trickles its answer is cut off then).
     """
 
     max_retries: int = 3

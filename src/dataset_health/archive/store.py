@@ -322,16 +322,23 @@ class ArchiveStore:
             key = {"key": _update_gate_key(dataset)}
             try:
                 conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-                conn.execute(sa.text("SELECT pg_advisory_lock_shared(:key)"), key)
             except SQLAlchemyError as exc:
                 raise ArchiveError(f"could not read the archive at {self.safe_url}: {_first_line(exc)}") from exc
             try:
-                yield
-            finally:
                 try:
-                    conn.execute(sa.text("SELECT pg_advisory_unlock_shared(:key)"), key)
-                finally:
-                    conn.close()  # ending the session releases the lock in any case
+                    conn.execute(sa.text("SELECT pg_advisory_lock_shared(:key)"), key)
+                except SQLAlchemyError as exc:
+                    raise ArchiveError(f"could not read the archive at {self.safe_url}: {_first_line(exc)}") from exc
+                yield
+            except BaseException:
+                conn.invalidate()  # the session may hold the lock: end it rather than pool it
+                conn.close()
+                raise
+            try:
+                conn.execute(sa.text("SELECT pg_advisory_unlock_shared(:key)"), key)
+            except SQLAlchemyError:
+                conn.invalidate()  # ending the session releases the lock just as well
+            conn.close()
         else:
             with self._file_gate(exclusive=False):
                 yield

@@ -28,6 +28,7 @@ Credentials come from the environment:
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -56,6 +57,7 @@ _STATUS_HINTS = {
     404: "not found: check the domain and the dataset id",
     429: f"throttled by the server; set {ENV_APP_TOKEN} or poll less often",
 }
+_MESSAGE_MAX = 200  # characters of the server's own error message kept in ours
 _USER_AGENT = f"dataset-health/{__version__} python-requests/{requests.__version__}"
 
 
@@ -88,8 +90,20 @@ class SocrataCredentials:
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        """Values that must never appear in a message."""
-        return tuple(v for v in (self.app_token, self.password, self.username if self.api_key else None) if v)
+        """Values that must never appear in a message, as given and as sent.
+
+        HTTP basic auth sends ``base64("user:password")``: a server or proxy
+        that quotes the request's headers back must not get it into a message.
+        """
+        values = [v for v in (self.app_token, self.password, self.username if self.api_key else None) if v]
+        if self.username:
+            pair = f"{self.username}:{self.password or ''}"
+            for encoding in ("latin-1", "utf-8"):  # requests sends latin-1 when it can
+                try:
+                    values.append(base64.b64encode(pair.encode(encoding)).decode("ascii"))
+                except UnicodeEncodeError:
+                    pass
+        return tuple(values)
 
 
 def check_fourfour(fourfour: str) -> str:
@@ -318,14 +332,17 @@ class SocrataClient:
         reason = f"HTTP {status} ({hint})"
         if retried and self.transport.retries:
             reason += f" after {self.transport.retries} retries"
-        message = _server_message(response)
+        # Scrubbed before it is cut short: a cut secret would not be found whole.
+        message = self._scrub(_server_message(response))[:_MESSAGE_MAX]
         return f"{reason}: {message}" if message else reason
 
     def _error(self, fourfour: str, what: str, reason: str) -> SourceError:
-        text = f"Socrata dataset {fourfour!r} at {self.display_url}: {what} failed: {reason}"
-        for secret in self.credentials.secrets:
+        return SourceError(self._scrub(f"Socrata dataset {fourfour!r} at {self.display_url}: {what} failed: {reason}"))
+
+    def _scrub(self, text: str) -> str:
+        for secret in sorted(self.credentials.secrets, key=len, reverse=True):
             text = text.replace(secret, "***")
-        return SourceError(text)
+        return text
 
 
 def _unwrap(item: Any) -> Any:
@@ -381,7 +398,7 @@ def _is_timeout(exc: BaseException) -> bool:
 
 
 def _server_message(response: requests.Response) -> str:
-    """Socrata's own error message (``{"message": ...}``), short and printable."""
+    """Socrata's own error message (``{"message": ...}``), printable (the caller cuts it short)."""
     try:
         body = response.json()
     except ValueError:
@@ -389,7 +406,7 @@ def _server_message(response: requests.Response) -> str:
     message = body.get("message") if isinstance(body, dict) else None
     if not isinstance(message, str):
         return ""
-    return re.sub(r"[\x00-\x1f\x7f]+", " ", message).strip()[:200]
+    return re.sub(r"[\x00-\x1f\x7f]+", " ", message).strip()
 
 
 def _first_line(exc: BaseException) -> str:

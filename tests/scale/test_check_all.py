@@ -1,0 +1,99 @@
+"""`dataset-health check --all` and run_all_health_checks: every monitored
+dataset, one error never stops the others, exit code 0/1/2, one index write."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dataset_health.check_all import (
+    ERROR,
+    HEALTHY,
+    UNHEALTHY,
+    AllChecksResult,
+    DatasetCheck,
+    monitored_datasets,
+    run_all_health_checks,
+)
+from dataset_health.cli import main
+from dataset_health.docs import history as history_docs
+
+from .conftest import make_project
+
+
+def test_every_dataset_is_checked_and_an_error_does_not_stop_the_others(tmp_path: Path, monkeypatch) -> None:
+    # "aaa_missing" is configured but was never archived: its check raises, and
+    # it sorts first, so the others must run after it.
+    project = make_project(tmp_path / "p", datasets={"steady": "steady", "partial": "partial"},
+                           configured=("aaa_missing",))
+    assert monitored_datasets(project) == ["aaa_missing", "partial", "steady"]
+    summaries = []
+    real_summary = history_docs._summary
+    monkeypatch.setattr(history_docs, "_summary", lambda *a, **k: summaries.append(a[1]) or real_summary(*a, **k))
+
+    result = run_all_health_checks(project)
+
+    by_name = {c.dataset: c for c in result.checks}
+    assert [c.dataset for c in result.checks] == ["aaa_missing", "partial", "steady"]
+    assert by_name["aaa_missing"].status == ERROR
+    assert "ConfigError" in by_name["aaa_missing"].error and "aaa_missing" in by_name["aaa_missing"].error
+    assert by_name["partial"].status == UNHEALTHY and "rows_created" in by_name["partial"].failed
+    assert by_name["steady"].status == HEALTHY and by_name["steady"].failed == ()
+    assert result.exit_code == 2
+    # The health index is written once at the end (one summary per archived
+    # dataset), not after every check: that would be quadratic.
+    assert sorted(summaries) == ["partial", "steady"]
+    site = result.docs_index.parent / history_docs.SITE_FOLDER
+    assert {p.name for p in site.iterdir()} >= {"index.html", "partial.html", "steady.html"}
+    index = (site / "index.html").read_text()
+    assert "partial" in index and "steady" in index
+    assert "Dataset health history" in result.docs_index.read_text()  # link from GX's index
+
+    table = result.table()
+    assert table.splitlines()[0].split()[:3] == ["dataset", "status", "update"]
+    assert table.index("aaa_missing") < table.index("partial") < table.index("steady")  # errors first
+    assert table.rstrip().endswith("1 healthy, 1 unhealthy, 1 with errors")
+
+
+@pytest.mark.parametrize(
+    ("statuses", "code"),
+    [((), 0), ((HEALTHY, HEALTHY), 0), ((HEALTHY, UNHEALTHY), 1), ((UNHEALTHY, ERROR, HEALTHY), 2), ((ERROR,), 2)],
+)
+def test_exit_code_is_the_worst_outcome(statuses: tuple[str, ...], code: int) -> None:
+    result = AllChecksResult(checks=[DatasetCheck(f"d{i}", s) for i, s in enumerate(statuses)])
+    assert result.exit_code == code
+
+
+def test_cli_check_all_exit_codes_and_summary(tmp_path: Path) -> None:
+    runner = CliRunner()
+    project = make_project(tmp_path / "p", datasets={"steady": "steady"})
+
+    healthy = runner.invoke(main, ["--project", str(project.root), "check", "--all", "--no-progress"])
+    assert healthy.exit_code == 0, healthy.output
+    assert "1 datasets in" in healthy.output and "1 healthy, 0 unhealthy, 0 with errors" in healthy.output
+    assert "Data Docs:" in healthy.output
+
+    from dataset_health.archive import ArchiveStore
+
+    from .conftest import history
+
+    ArchiveStore(project.archive_url).append("partial", history("partial"))
+    unhealthy = runner.invoke(main, ["--project", str(project.root), "check", "--all", "--no-progress"])
+    assert unhealthy.exit_code == 1, unhealthy.output
+    assert "partial" in unhealthy.output and "unhealthy" in unhealthy.output
+
+
+@pytest.mark.parametrize("args", [["check"], ["check", "steady", "--all"]], ids=["neither", "both"])
+def test_cli_check_needs_a_dataset_or_all(tmp_path: Path, args: list[str]) -> None:
+    (tmp_path / "dataset_health.yml").write_text("archive_url: sqlite:///archive.db\n")
+    result = CliRunner().invoke(main, ["--project", str(tmp_path), *args])
+    assert result.exit_code == 2
+    assert "DATASET or --all" in result.output
+
+
+def test_no_datasets_is_a_healthy_empty_run(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p", datasets={})
+    result = run_all_health_checks(project)
+    assert result.checks == [] and result.exit_code == 0 and result.docs_index is None

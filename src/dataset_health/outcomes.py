@@ -28,6 +28,7 @@ class ExpectationOutcome:
     reason: str
     update_id: str | None = None
     update_timestamp: str | None = None
+    columns: tuple[str, ...] = ()  # the metrics a multivariate expectation judged together
 
     @property
     def column(self) -> str | None:
@@ -35,8 +36,8 @@ class ExpectationOutcome:
 
     @property
     def label(self) -> str:
-        """What a person calls it: the metric, or the expectation type."""
-        return self.metric or self.expectation
+        """What a person calls it: the metric, the metrics judged together, or the expectation type."""
+        return self.metric or " + ".join(self.columns) or self.expectation
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -67,6 +68,7 @@ def outcome_from_result(result: Any) -> ExpectationOutcome:
         reason=reason,
         update_id=details.get("update_id"),
         update_timestamp=details.get("update_timestamp"),
+        columns=tuple(config.kwargs.get("columns") or ()),
     )
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from archives import daily_archive
 from dataset_health.expectations import ExpectTableLatestRowToNotBeAnomalous
+from dataset_health.outcomes import outcome_from_result
 from dataset_health.expectations import expect_table_latest_row_to_not_be_anomalous as module
 
 COLUMNS = ["rows_created", "rows_updated", "row_count", "duplicate_key_count", "null_fraction__judge"]
@@ -36,6 +37,14 @@ def test_same_verdict_on_every_engine(validate_on, detector: str, fault: str | N
         assert details["score"] > 4.0
         assert details["drivers"][0] == driver
         assert details["reason"].startswith("update rev-069 is unusual") and driver in details["reason"]
+
+
+@pytest.mark.parametrize("validate_on", ["pandas"], indirect=True)
+def test_outcome_is_labelled_by_the_columns_judged_together(validate_on) -> None:
+    result = validate_on(daily_archive(fault="partial_load"), ExpectTableLatestRowToNotBeAnomalous(columns=COLUMNS))
+    outcome = outcome_from_result(result)
+    assert outcome.status == "fail" and outcome.metric is None
+    assert outcome.label == " + ".join(COLUMNS)
 
 
 def test_columns_the_archive_lacks_are_named_not_fatal(validate_on) -> None:

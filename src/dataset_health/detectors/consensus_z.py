@@ -129,6 +129,8 @@ class ConsensusZ(_SeriesDetector):
         score = min(_directed(z, self.direction) for z in signed)
         widest = max(scales)
         lower = None if self.direction == "up" else mean - self.sensitivity * widest
+        if lower is not None and lower < 0 <= history.min():
+            lower = 0.0  # a count or a fraction never was negative: say so, not "expected -3,500 to ..."
         upper = None if self.direction == "down" else mean + self.sensitivity * widest
         if max(spreads) < floor:
             note = f"constant over {context}"

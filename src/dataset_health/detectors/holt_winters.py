@@ -19,7 +19,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
 from dataset_health.detectors._grid import SeasonalGrid
 from dataset_health.detectors._univariate import SHARED_CONSTRAINTS, Estimate, UnivariateDetector
@@ -152,6 +151,7 @@ class HoltWinters(UnivariateDetector):
         grid = SeasonalGrid(z, stamps, step, self.holidays_, period)
         if period is not None and grid.values.size <= _CYCLES_NEEDED * period:
             period = None
+        from statsmodels.tsa.holtwinters import ExponentialSmoothing  # 0.3 s to import: only when this detector runs
         model = ExponentialSmoothing(
             grid.values, trend="add", damped_trend=self.damped_trend,
             seasonal="add" if period else None, seasonal_periods=period,

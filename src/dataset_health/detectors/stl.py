@@ -22,7 +22,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from statsmodels.tsa.seasonal import MSTL, STL
 
 from dataset_health.detectors._grid import SeasonalGrid
 from dataset_health.detectors._univariate import SHARED_CONSTRAINTS, Estimate, UnivariateDetector
@@ -203,6 +202,8 @@ class STLDetector(UnivariateDetector):
         grid = SeasonalGrid(z, stamps, step, self.holidays_, max(candidates) if candidates else None)
         periods = tuple(p for p in candidates if grid.values.size > _CYCLES_NEEDED * p)  # MSTL's own rule
         values = _without_spikes(grid.values, periods, 2 * self.sensitivity)
+        from statsmodels.tsa.seasonal import MSTL, STL  # 0.3 s to import: only when this detector runs
+
         if not periods:
             trend = pd.Series(values).rolling(_LEVEL_SPAN, min_periods=1).median().to_numpy()
             seasonal = np.zeros((values.size, 0))

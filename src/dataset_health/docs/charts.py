@@ -7,8 +7,11 @@ fonts or network to display.
 
 from __future__ import annotations
 
+import gc
 import io
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import matplotlib
 
@@ -32,6 +35,24 @@ FAIL_COLOR = "#c0392b"
 INCIDENT_COLOR = "#8e44ad"
 
 
+@contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Hold Python's cyclic garbage collector while charts are drawn.
+
+    matplotlib allocates thousands of small objects per chart, which keeps
+    triggering collections; with GX and pandas loaded each one walks a large
+    heap, and together they took 40% of the drawing time. Figures are closed
+    explicitly, so nothing piles up; the collector resumes afterwards.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def metric_chart_svg(points: pd.DataFrame) -> str:
     """An SVG chart of one metric.
 
@@ -39,7 +60,11 @@ def metric_chart_svg(points: pd.DataFrame) -> str:
     check computed one), failed (bool) and incident (bool).
     """
     with plt.rc_context(_STYLE):
-        figure, axes = plt.subplots(figsize=(8.0, 2.2), layout="constrained")
+        # Fixed margins, not constrained layout: measuring every tick label's
+        # extent took two thirds of each chart's time, and the axes only ever
+        # hold the same kinds of labels.
+        figure, axes = plt.subplots(figsize=(8.0, 2.2))
+        figure.subplots_adjust(left=0.1, right=0.99, top=0.97, bottom=0.13)
         try:
             band = points.dropna(subset=["lower", "upper"])
             if not band.empty:

@@ -162,24 +162,25 @@ def _timeline(history: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _charts(history: pd.DataFrame, verdicts: pd.DataFrame) -> list[dict[str, Any]]:
-    from dataset_health.docs.charts import metric_chart_svg  # matplotlib is slow to import; only here
+    from dataset_health.docs.charts import cyclic_gc_paused, metric_chart_svg  # matplotlib is slow to import
 
     metrics = sorted(m for m in verdicts["metric"].dropna().unique() if m and m in history)
     incidents = history[LABEL].eq("incident") if LABEL in history else pd.Series(False, index=history.index)
     charts = []
-    for metric in metrics:
-        judged = verdicts[verdicts["metric"] == metric].set_index("update_id")
-        points = pd.DataFrame({
-            "timestamp": history[TIMESTAMP].to_numpy(),
-            "value": pd.to_numeric(history[metric], errors="coerce").to_numpy(),
-            "lower": history[UPDATE_ID].map(judged["lower"]).to_numpy(dtype=float),
-            "upper": history[UPDATE_ID].map(judged["upper"]).to_numpy(dtype=float),
-            "failed": history[UPDATE_ID].map(judged["status"]).eq("fail").to_numpy(),
-            "incident": incidents.to_numpy(),
-        })
-        if points["value"].notna().any():
-            charts.append({"metric": metric, "svg": metric_chart_svg(points),
-                           "anomalies": int(points["failed"].sum()), "failing_now": bool(points["failed"].iloc[-1])})
+    with cyclic_gc_paused():
+        for metric in metrics:
+            judged = verdicts[verdicts["metric"] == metric].set_index("update_id")
+            points = pd.DataFrame({
+                "timestamp": history[TIMESTAMP].to_numpy(),
+                "value": pd.to_numeric(history[metric], errors="coerce").to_numpy(),
+                "lower": history[UPDATE_ID].map(judged["lower"]).to_numpy(dtype=float),
+                "upper": history[UPDATE_ID].map(judged["upper"]).to_numpy(dtype=float),
+                "failed": history[UPDATE_ID].map(judged["status"]).eq("fail").to_numpy(),
+                "incident": incidents.to_numpy(),
+            })
+            if points["value"].notna().any():
+                charts.append({"metric": metric, "svg": metric_chart_svg(points),
+                               "anomalies": int(points["failed"].sum()), "failing_now": bool(points["failed"].iloc[-1])})
     # What failed in the newest check first, then the busiest metrics.
     return sorted(charts, key=lambda c: (not c["failing_now"], -c["anomalies"], c["metric"]))
 

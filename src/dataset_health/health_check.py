@@ -76,8 +76,8 @@ def ensure_health_checkpoint(context: Any, project: Project, store: ArchiveStore
     except KeyError:
         batch_definition = asset.add_batch_definition_whole_table(BATCH_DEFINITION)
 
-    template = load_template(project.dataset(dataset).suite)
-    suite = ensure_health_suite(context, dataset, archive_columns, template)
+    config = project.dataset(dataset)
+    suite = ensure_health_suite(context, dataset, archive_columns, load_template(config.suite), config.suite_defaults())
     name = suite_name(dataset)
     archive_url = _gx_connection_string(project)
     validation = context.validation_definitions.add_or_update(

@@ -40,8 +40,13 @@ def load_template(name: str) -> dict[str, Any]:
     return json.loads(resource.read_text(encoding="utf-8"))
 
 
-def template_expectations(archive_columns: list[str], template: dict[str, Any]) -> list[Any]:
-    """The expectations ``template`` asks for on an archive with these columns."""
+def template_expectations(archive_columns: list[str], template: dict[str, Any],
+                          defaults: dict[str, Any] | None = None) -> list[Any]:
+    """The expectations ``template`` asks for on an archive with these columns.
+
+    ``defaults`` (the dataset's settings, e.g. ``holidays``) fill the
+    parameters a rule leaves out, for the expectations that take them.
+    """
     from great_expectations.expectations.registry import get_expectation_impl
 
     metrics = [c for c in archive_columns if c not in KEY_COLUMNS]
@@ -54,6 +59,8 @@ def template_expectations(archive_columns: list[str], template: dict[str, Any]) 
             raise ConfigError(
                 f"health suite template {template.get('name')!r}: unknown expectation {rule.get('type')!r}"
             ) from exc
+        taken = getattr(expectation_class, "__fields__", {})
+        kwargs = {**{k: v for k, v in (defaults or {}).items() if k in taken and v is not None}, **kwargs}
         if "columns" in kwargs:  # a multivariate rule: one expectation over the columns present
             kwargs["columns"] = _present(metrics, kwargs["columns"])
             if len(kwargs["columns"]) >= _MIN_JOINT_COLUMNS:
@@ -72,7 +79,8 @@ def _present(metrics: list[str], patterns: list[str]) -> list[str]:
     return list(dict.fromkeys(column for pattern in patterns for column in fnmatch.filter(metrics, pattern)))
 
 
-def ensure_health_suite(context: Any, dataset: str, archive_columns: list[str], template: dict[str, Any]) -> Any:
+def ensure_health_suite(context: Any, dataset: str, archive_columns: list[str], template: dict[str, Any],
+                        defaults: dict[str, Any] | None = None) -> Any:
     """``dataset``'s health suite in ``context``, created from ``template``.
 
     An existing suite is the user's: it is kept as it is, and only gains the
@@ -88,7 +96,7 @@ def ensure_health_suite(context: Any, dataset: str, archive_columns: list[str], 
             gx.ExpectationSuite(name=name, meta={"dataset_health": {"dataset": dataset, "template": template.get("name")}})
         )
     covered = {_key(e) for e in suite.expectations}
-    for expectation in template_expectations(archive_columns, template):
+    for expectation in template_expectations(archive_columns, template, defaults):
         if _key(expectation) not in covered:
             suite.add_expectation(expectation)  # saved at once: the suite belongs to the context
     return suite

@@ -10,6 +10,7 @@ their owner and how to capture them::
         key_column: case_id             # enables created/updated/deleted by diff
         freshness_column: filed_at
         suite: dataset_health_default
+        holidays: us_federal            # or a list of dates; used when the suite is created
 
 Values may name environment variables as ``${VAR}`` (secrets stay out of the
 file). ``DATASET_HEALTH_PROJECT`` chooses the project directory and
@@ -21,6 +22,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -47,12 +49,17 @@ class DatasetConfig:
     owner: dict[str, Any] | None = None
     key_column: str | None = None
     freshness_column: str | None = None
+    holidays: str | list[str] | None = None
     suite: str = DEFAULT_SUITE
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def suite_defaults(self) -> dict[str, Any]:
+        """Parameters this dataset's settings give the suite's expectations that take them."""
+        return {"holidays": self.holidays} if self.holidays is not None else {}
+
     def to_yaml(self) -> dict[str, Any]:
         data: dict[str, Any] = {"suite": self.suite}
-        for name in ("owner", "key_column", "freshness_column"):
+        for name in ("owner", "key_column", "freshness_column", "holidays"):
             if getattr(self, name) is not None:
                 data[name] = getattr(self, name)
         return {**data, **self.extra}
@@ -121,7 +128,7 @@ class Project:
 def _dataset_config(path: Path, name: str, raw: Any) -> DatasetConfig:
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: dataset {name!r}: settings must be a mapping")
-    known = {"owner", "key_column", "freshness_column", "suite"}
+    known = {"owner", "key_column", "freshness_column", "suite", "holidays"}
     owner = raw.get("owner")
     if owner is not None and not (isinstance(owner, dict) and owner.get("name")):
         raise ConfigError(f"{path}: dataset {name!r}: field 'owner' must be a mapping with a 'name'")
@@ -130,9 +137,19 @@ def _dataset_config(path: Path, name: str, raw: Any) -> DatasetConfig:
         owner=owner,
         key_column=raw.get("key_column"),
         freshness_column=raw.get("freshness_column"),
+        holidays=_holidays(path, name, raw.get("holidays")),
         suite=str(raw.get("suite") or DEFAULT_SUITE),
         extra={k: v for k, v in raw.items() if k not in known},
     )
+
+
+def _holidays(path: Path, name: str, value: Any) -> str | list[str] | None:
+    if value is None or value == "us_federal":
+        return value
+    if isinstance(value, list) and all(isinstance(v, (str, date)) for v in value):
+        return [str(v) for v in value]
+    raise ConfigError(f"{path}: dataset {name!r}: field 'holidays' must be 'us_federal' or a list of dates; "
+                      f"got {value!r}")
 
 
 def expand_variables(value: str, field_name: str) -> str:

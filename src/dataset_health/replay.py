@@ -29,7 +29,9 @@ def replay_verdicts(project: Project, dataset: str, *, last: int = 90, progress:
     history = store.history(dataset)
     with project_lock(project.gx_dir):  # the suite may be created or widened: one GX writer at a time
         context = get_context(project.root)
-        suite = ensure_health_suite(context, dataset, list(history.columns), load_template(project.dataset(dataset).suite))
+        config = project.dataset(dataset)
+        suite = ensure_health_suite(context, dataset, list(history.columns), load_template(config.suite),
+                                    config.suite_defaults())
     judges = [e for e in suite.expectations if hasattr(e, "judge_series")]
     labels = history[LABEL].where(history[LABEL].notna(), None) if LABEL in history else [None] * len(history)
     series = {

@@ -120,3 +120,32 @@ def test_a_template_multivariate_rule_keeps_the_columns_the_archive_has() -> Non
     assert expectation.columns == ["rows_created", "null_fraction__a", "null_fraction__b"]
     # Fewer than two of its columns present: the rule is skipped, like a single-column rule.
     assert template_expectations(["update_id", "timestamp", "rows_created"], template) == []
+
+
+def test_a_datasets_holiday_calendar_reaches_the_rules_that_take_one() -> None:
+    from dataset_health.health_suite import load_template, template_expectations
+
+    columns = ["update_id", "timestamp", "rows_created", "rows_deleted"]
+    expectations = template_expectations(columns, load_template("dataset_health_default"), {"holidays": "us_federal"})
+    by_type = {}
+    for expectation in expectations:
+        by_type.setdefault(expectation.expectation_type, []).append(expectation)
+    anomalous = by_type["expect_column_latest_value_to_not_be_anomalous"]
+    assert [e.holidays for e in anomalous] == ["us_federal", "us_federal"]
+    # The schedule rule has no calendar parameter: it is left as it was.
+    assert "holidays" not in by_type["expect_table_to_be_updated_on_schedule"][0].configuration.kwargs
+    # A rule's own value wins over the dataset's.
+    rule = {"type": "expect_column_latest_value_to_not_be_anomalous",
+            "kwargs": {"column": "rows_created", "holidays": ["2024-12-24"]}}
+    [own] = template_expectations(columns, {"name": "t", "expectations": [rule]}, {"holidays": "us_federal"})
+    assert own.holidays == ["2024-12-24"]
+
+
+def test_a_bad_holiday_setting_names_the_dataset_and_field(tmp_path: Path) -> None:
+    from dataset_health.project import Project
+
+    (tmp_path / "dataset_health.yml").write_text("datasets:\n  sales:\n    holidays: easter\n")
+    with pytest.raises(ConfigError, match=r"dataset 'sales': field 'holidays' must be 'us_federal' or a list of dates"):
+        Project.load(tmp_path)
+    (tmp_path / "dataset_health.yml").write_text("datasets:\n  sales:\n    holidays: [2024-12-24, 2024-12-31]\n")
+    assert Project.load(tmp_path).dataset("sales").holidays == ["2024-12-24", "2024-12-31"]

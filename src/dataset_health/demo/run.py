@@ -72,7 +72,9 @@ def _run(root: Path, owner: dict, webhook_url: str | None) -> tuple[Project, Hea
         owner["channels"] = [{"type": "webhook", "url": f"${{{WEBHOOK_URL_VAR}}}", "secret": f"${{{WEBHOOK_SECRET_VAR}}}"}]
     project = init_project(
         root,
-        datasets=[DatasetConfig(name=DEMO_DATASET, owner=owner, key_column="case_id", freshness_column="filed_at")],
+        # US courts close on federal holidays: the suite compares those with weekends.
+        datasets=[DatasetConfig(name=DEMO_DATASET, owner=owner, key_column="case_id", freshness_column="filed_at",
+                                holidays="us_federal")],
     )
     # A demo directory used before keeps its settings, but the alert channel is this run's choice.
     project.datasets[DEMO_DATASET].owner = owner

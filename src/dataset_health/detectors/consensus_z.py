@@ -22,6 +22,11 @@ A metric constant over its history fails on any real change and only then:
 its spread is floored at a tenth of a percent of its level. A value
 equal to the previous update's passes: a step to a new level fails once,
 when it happens, not at every update until the history catches up.
+
+A count that is mostly zero (deletes, duplicate keys) is judged, when it is
+not zero, against its past non-zero values: that deletes happen is not
+news, their size may be. A zero that like updates had at least three times
+and 5% of the time passes.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from dataset_health.detectors._reason import fmt, reason
 from dataset_health.detectors.base import FAIL, PASS, Interval, Verdict
 from dataset_health.detectors.baselines import _SeriesDetector, _directed
 from dataset_health.detectors.cadence import infer_cadence
+from dataset_health.detectors.calendar import HOLIDAYS_CONSTRAINT, holiday_mask, resolve_holidays
 
 _NS_PER_HOUR = 3_600 * 10**9
 _NS_PER_DAY = 24 * _NS_PER_HOUR
@@ -47,6 +53,11 @@ _CADENCE_SPAN = 200
 # the value is judged against all history alone.
 _MIN_PHASE_HISTORY = 3
 _SPREAD_FLOOR = 1e-3
+# A metric zero this often is zero-inflated; a zero this common among like updates is usual.
+_ZERO_INFLATED = 0.3
+_ZERO_COMMON = 0.05
+_DAY_OFF = 7  # the phase of holidays, judged with weekends
+_PHASES = 24
 
 
 class ConsensusZ(_SeriesDetector):
@@ -66,6 +77,10 @@ class ConsensusZ(_SeriesDetector):
     seasonality : {"auto", "none", "hour_of_day", "day_of_week"}, default="auto"
         The seasonal view. "auto" takes the hour of day for hourly updates
         and the weekday for daily ones, from the newest 200 timestamps.
+    holidays : None, "us_federal" or list of dates, default=None
+        With the weekday view, an update on a holiday is compared with past
+        holidays and weekends (days off), and holidays leave their
+        weekday's baseline.
 
     Attributes
     ----------
@@ -87,15 +102,17 @@ class ConsensusZ(_SeriesDetector):
         "min_history": [Interval(1, None)],
         "training_window": [None, Interval(2, None)],
         "seasonality": ["auto", "none", "hour_of_day", "day_of_week"],
+        "holidays": HOLIDAYS_CONSTRAINT,
     }
 
     def __init__(self, *, sensitivity: float = 4.0, direction: str = "both", min_history: int = 10,
-                 training_window: int | None = None, seasonality: str = "auto") -> None:
+                 training_window: int | None = None, seasonality: str = "auto", holidays: Any = None) -> None:
         self.sensitivity = sensitivity
         self.direction = direction
         self.min_history = min_history
         self.training_window = training_window
         self.seasonality = seasonality
+        self.holidays = holidays
 
     def _verdict(self, history, stamps, value, stamp, metric):
         if self.training_window is not None:
@@ -112,10 +129,20 @@ class ConsensusZ(_SeriesDetector):
             return Verdict(PASS, 0.0, float(value), float(value), None, None, int(history.size), self.name,
                            f"{metric} {fmt(value)} is unchanged since the previous update")
         kind = self._seasonality(stamps)
-        season = None if kind is None or stamp is None else _Season.of(history, stamps, stamp, kind)
+        season = None if kind is None or stamp is None else _Season.of(history, stamps, stamp, kind, self.holidays)
+        like = history if season is None else season.values
+        if value == 0 and np.mean(like == 0) >= _ZERO_COMMON and np.count_nonzero(like == 0) >= _MIN_PHASE_HISTORY:
+            return Verdict(PASS, 0.0, 0.0, 0.0, None, None, int(history.size), self.name,
+                           f"{metric} 0 is usual: {np.mean(like == 0):.0%} of {like.size} like past updates were 0")
+        baseline, usual, context = history, "the mean", f"the mean of {history.size} past updates"
+        if value != 0 and _sparse_count(history):
+            # A count that is mostly zero (deletes, duplicate keys): that it
+            # happens is not news, so a non-zero value is judged by how big
+            # past non-zero values were.
+            baseline, season = history[history != 0], None
+            usual, context = "the usual non-zero value", f"the {baseline.size} past non-zero updates"
         if season is None:
-            mean, spreads = float(history.mean()), (float(history.std()),)
-            usual, context = "the mean", f"the mean of {history.size} past updates"
+            mean, spreads = float(baseline.mean()), (float(baseline.std()),)
         else:
             mean, spreads = season.mean, (season.deviation, season.pooled)
             usual, context = f"the usual {season.name}", f"past {season.plural}"
@@ -153,26 +180,42 @@ class ConsensusZ(_SeriesDetector):
 class _Season:
     """The past values of the tested value's phase, and the spread around every phase's mean."""
 
-    def __init__(self, mean: float, deviation: float, pooled: float, kind: str, phase: int) -> None:
-        self.mean, self.deviation, self.pooled = mean, deviation, pooled
+    def __init__(self, values: np.ndarray, pooled: float, kind: str, phase: int) -> None:
+        self.values, self.pooled = values, pooled
+        self.mean, self.deviation = float(values.mean()), float(values.std())
         hourly = kind == "hour_of_day"
-        self.name = f"{phase:02d}:00" if hourly else _WEEKDAYS[phase]
-        self.plural = f"{self.name} updates" if hourly else f"{self.name}s"
+        self.name = f"{phase:02d}:00" if hourly else (*_WEEKDAYS, "day off")[phase]
+        self.plural = f"{self.name} updates" if hourly else ("days off" if phase == _DAY_OFF else f"{self.name}s")
         self.pattern = "daily" if hourly else "weekly"
 
     @classmethod
-    def of(cls, history: np.ndarray, stamps: np.ndarray, stamp: int, kind: str) -> "_Season | None":
+    def of(cls, history: np.ndarray, stamps: np.ndarray, stamp: int, kind: str,
+           holidays: Any = None) -> "_Season | None":
         keys = _phase(stamps, kind)
         phase = int(_phase(np.array([stamp]), kind)[0])
-        same = history[keys == phase]
+        if kind == "day_of_week" and holidays is not None:
+            everything = np.append(stamps, stamp)
+            off = holiday_mask(pd.DatetimeIndex(everything.astype("datetime64[ns]")),
+                               resolve_holidays(holidays, pd.DatetimeIndex(everything.astype("datetime64[ns]"))))
+            keys = np.where(off[:-1], _DAY_OFF, keys)
+            if off[-1]:
+                phase = _DAY_OFF
+        day_off = kind == "day_of_week" and phase == _DAY_OFF
+        same = history[(keys == phase) | (day_off & (keys >= 5))]  # a holiday is judged with weekends
         if same.size < _MIN_PHASE_HISTORY:
             return None
         # Spread of every past value around the mean of its own phase: the
         # noise once the cycle is taken out, from all phases at once.
-        counts = np.bincount(keys, minlength=24)
-        means = np.bincount(keys, weights=history, minlength=24) / np.maximum(counts, 1)
+        counts = np.bincount(keys, minlength=_PHASES)
+        means = np.bincount(keys, weights=history, minlength=_PHASES) / np.maximum(counts, 1)
         pooled = float(np.sqrt(np.mean((history - means[keys]) ** 2)))
-        return cls(float(same.mean()), float(same.std()), pooled, kind, phase)
+        return cls(same, pooled, kind, phase)
+
+
+def _sparse_count(history: np.ndarray) -> bool:
+    """Whole numbers, zero at least 30% of the time, non-zero at least twice (a spread to judge by)."""
+    return (np.mean(history == 0) >= _ZERO_INFLATED and np.count_nonzero(history) >= 2
+            and bool(np.all(history == np.round(history))))
 
 
 def _phase(stamps: np.ndarray, kind: str) -> np.ndarray:

@@ -8,7 +8,7 @@ the rows before it are its history, and a detector from
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal, Optional, Tuple
+from typing import Any, ClassVar, List, Literal, Optional, Tuple, Union
 
 from great_expectations.compatibility import pydantic
 from great_expectations.expectations.expectation import ColumnAggregateExpectation
@@ -25,6 +25,10 @@ DIRECTION_DESCRIPTION = "Which deviations count: 'both', 'up' (e.g. duplicate lo
 MIN_HISTORY_DESCRIPTION = "Fewer past updates than this give the outcome 'insufficient history'."
 TRAINING_WINDOW_DESCRIPTION = "How many of the newest past updates form the baseline; null for all."
 SEASONALITY_DESCRIPTION = "'auto', 'none' or 'day_of_week': compare Mondays with Mondays on daily archives."
+HOLIDAYS_DESCRIPTION = (
+    "Holiday calendar for the weekday comparison: null, 'us_federal' or a list of dates; "
+    "a holiday is compared with past holidays and weekends."
+)
 TIMESTAMP_COLUMN_DESCRIPTION = "Archive column holding each update's time; it orders the history."
 EXCLUDE_INCIDENTS_DESCRIPTION = "Leave past updates labelled 'incident' out of the history the detector learns from."
 FAIL_ON_INSUFFICIENT_HISTORY_DESCRIPTION = (
@@ -46,6 +50,7 @@ class ExpectColumnLatestValueToNotBeAnomalous(ArchiveExpectation, ColumnAggregat
         min_history: {MIN_HISTORY_DESCRIPTION}
         training_window: {TRAINING_WINDOW_DESCRIPTION}
         seasonality: {SEASONALITY_DESCRIPTION}
+        holidays: {HOLIDAYS_DESCRIPTION}
         timestamp_column: {TIMESTAMP_COLUMN_DESCRIPTION}
         fail_on_insufficient_history: {FAIL_ON_INSUFFICIENT_HISTORY_DESCRIPTION}
         exclude_incidents: {EXCLUDE_INCIDENTS_DESCRIPTION}
@@ -62,6 +67,9 @@ class ExpectColumnLatestValueToNotBeAnomalous(ArchiveExpectation, ColumnAggregat
     seasonality: Literal["auto", "none", "day_of_week"] = pydantic.Field(
         default="auto", description=SEASONALITY_DESCRIPTION
     )
+    holidays: Optional[Union[Literal["us_federal"], List[str]]] = pydantic.Field(
+        default=None, description=HOLIDAYS_DESCRIPTION
+    )
     timestamp_column: str = pydantic.Field(default=TIMESTAMP, description=TIMESTAMP_COLUMN_DESCRIPTION)
     fail_on_insufficient_history: bool = pydantic.Field(
         default=False, description=FAIL_ON_INSUFFICIENT_HISTORY_DESCRIPTION
@@ -76,6 +84,7 @@ class ExpectColumnLatestValueToNotBeAnomalous(ArchiveExpectation, ColumnAggregat
         "min_history",
         "training_window",
         "seasonality",
+        "holidays",
         "timestamp_column",
         "fail_on_insufficient_history",
         "exclude_incidents",
@@ -121,6 +130,8 @@ class ExpectColumnLatestValueToNotBeAnomalous(ArchiveExpectation, ColumnAggregat
             min_history=self.min_history,
             training_window=self.training_window,
             seasonality=self.seasonality,
+            # Only when set: detectors without a calendar (the baselines) stay usable.
+            **({"holidays": self.holidays} if self.holidays is not None else {}),
         )
 
 

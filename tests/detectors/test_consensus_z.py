@@ -1,0 +1,103 @@
+"""consensus_z, the default detector: the rules that set it apart from a plain z-score."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from _synthetic import FAULTS, daily_archive, healthy_verdicts, judge_fault
+
+from dataset_health.detector_config import DEFAULT_CONFIG
+from dataset_health.detectors import FAIL, PASS, ConsensusZ
+
+
+def test_it_is_the_default() -> None:
+    assert DEFAULT_CONFIG.detector == ConsensusZ.name
+
+
+def test_healthy_weekdays_weekends_holidays_and_growth_pass_with_a_calendar() -> None:
+    verdicts = healthy_verdicts(lambda: ConsensusZ(holidays="us_federal"))
+    assert [v.reason for v in verdicts if v.status != PASS] == []
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_injected_faults_fail(fault: str) -> None:
+    verdict = judge_fault(ConsensusZ, fault)
+    assert verdict.status == FAIL, verdict.reason
+
+
+def test_a_holiday_is_compared_with_days_off_only_when_given_the_calendar() -> None:
+    thanksgiving = daily_archive(days=400, end="2024-11-28")  # a Thursday at a tenth of the volume
+    values, stamps = thanksgiving["rows_created"], thanksgiving["timestamp"]
+    without = ConsensusZ().check(values, stamps, metric="rows_created")
+    with_calendar = ConsensusZ(holidays="us_federal").check(values, stamps, metric="rows_created")
+    assert without.status == FAIL and "usual Thursday" in without.reason
+    assert with_calendar.status == PASS, with_calendar.reason
+    assert "usual day off" in with_calendar.reason and "past days off" in with_calendar.reason
+
+
+def test_the_weekday_view_judges_a_drop_that_weekends_hide_from_the_global_view() -> None:
+    archive = daily_archive(days=200, end="2024-11-26")  # a Tuesday
+    values = archive["rows_created"].to_numpy().copy()
+    values[-1] *= 0.35  # still above a Sunday, far below a Tuesday
+    verdict = ConsensusZ(holidays="us_federal").check(values, archive["timestamp"], metric="rows_created")
+    assert verdict.status == FAIL and "usual Tuesday" in verdict.reason
+    overall = ConsensusZ(seasonality="none").check(values, archive["timestamp"], metric="rows_created")
+    assert overall.status == PASS
+
+
+def test_a_step_fails_once_then_the_held_level_passes() -> None:
+    history = [14.0] * 60
+    stepped = ConsensusZ().walk_forward(history + [15.0, 15.0, 15.0])
+    assert [v.status for v in stepped[-3:]] == [FAIL, PASS, PASS]
+    assert stepped[-1].reason == "value 15 is unchanged since the previous update"
+
+
+def test_a_constant_metric_fails_on_any_change_with_a_finite_score() -> None:
+    verdict = ConsensusZ().check([14.0] * 60 + [15.0], metric="column_count")
+    assert verdict.status == FAIL
+    assert np.isfinite(verdict.score) and verdict.score > 50  # 1 against a floor of 0.1% of 14
+    assert verdict.lower < 14 < verdict.upper and "constant over" in verdict.reason
+
+
+def test_the_band_of_a_count_stops_at_zero() -> None:
+    rng = np.random.default_rng(1)
+    counts = np.where(rng.random(200) < 0.1, 5_000.0, 50.0)  # rare big loads widen the band
+    verdict = ConsensusZ(seasonality="none").check(np.append(counts, 60.0))
+    assert verdict.status == PASS and verdict.lower == 0.0
+
+
+def test_hourly_updates_are_compared_with_the_same_hour() -> None:
+    stamps = pd.date_range("2024-01-01", periods=24 * 40, freq="h")
+    shape = 100 + 80 * np.sin(np.arange(stamps.size) * 2 * np.pi / 24)
+    values = shape * np.random.default_rng(2).lognormal(0, 0.03, stamps.size)
+    values[-1] = shape[-1] * 0.5
+    verdict = ConsensusZ().check(values, stamps, metric="events")
+    assert verdict.status == FAIL and f"usual {stamps[-1].hour:02d}:00" in verdict.reason
+
+
+def test_a_sparse_count_is_judged_by_the_size_of_past_non_zero_values() -> None:
+    rng = np.random.default_rng(3)
+    deletes = np.where(rng.random(300) < 0.1, rng.integers(50, 400, 300), 0).astype(float)
+    usual = ConsensusZ(seasonality="none").check(np.append(deletes, 300.0), metric="rows_deleted")
+    assert usual.status == PASS and "past non-zero updates" in usual.reason
+    mass = ConsensusZ(seasonality="none").check(np.append(deletes, 90_000.0), metric="rows_deleted")
+    assert mass.status == FAIL
+
+
+def test_hourly_phases_are_not_mistaken_for_days_off() -> None:
+    # Phase 7 is 07:00 for hourly updates and "day off" for daily ones with a calendar.
+    stamps = pd.date_range("2024-01-01", periods=24 * 30, freq="h")
+    values = np.where(stamps.hour == 7, 10.0, 1000.0) * np.random.default_rng(4).lognormal(0, 0.02, stamps.size)
+    verdict = ConsensusZ(holidays="us_federal").check(values, stamps, metric="events")
+    assert stamps[-1].hour == 23 and verdict.status == PASS
+    at_seven = ConsensusZ(holidays="us_federal").check(values[: 24 * 29 + 8], stamps[: 24 * 29 + 8])
+    assert at_seven.status == PASS and at_seven.expected < 20, at_seven.reason
+
+
+def test_walk_forward_equals_check_on_every_prefix() -> None:
+    archive = daily_archive(days=60)
+    values, stamps = archive["rows_created"].to_numpy(), archive["timestamp"]
+    walked = ConsensusZ(min_history=7).walk_forward(values, stamps)
+    for t in (6, 7, 20, 59):
+        assert walked[t] == ConsensusZ(min_history=7).check(values[: t + 1], stamps[: t + 1])

@@ -28,6 +28,17 @@ from dataset_health.project import DatasetConfig
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "upgrade_v0_1"
 
+# Parameters added since v0.1, with the value that keeps v0.1's behaviour. A
+# new parameter must default to the old behaviour; list it here when adding one.
+ADDED_SINCE_V0_1 = {
+    "expect_column_latest_value_to_not_be_anomalous": {"holidays": None},
+}
+
+
+def _upgraded(expectation: dict) -> tuple[str, dict]:
+    """How a v0.1 suite entry reads today: its own parameters, plus the added ones at their defaults."""
+    return expectation["type"], {**ADDED_SINCE_V0_1.get(expectation["type"], {}), **expectation["kwargs"]}
+
 
 def test_a_v0_1_archive_and_suite_load_and_give_the_same_verdicts(tmp_path: Path) -> None:
     expected = json.loads((FIXTURE / "expected_verdicts.json").read_text(encoding="utf-8"))
@@ -50,10 +61,11 @@ def test_a_v0_1_archive_and_suite_load_and_give_the_same_verdicts(tmp_path: Path
     assert history[HEALTH_STATUS].notna().sum() == 1
     assert len(read_verdicts(store, dataset)) == len(expected["verdicts"])
 
-    # The suite loads whole: every expectation, every parameter as written.
+    # The suite loads whole: every expectation, every parameter as written,
+    # and the parameters added since at the values that keep the old behaviour.
     suite = get_context(project.root).suites.get(suite_name(dataset))
     loaded = [(e.expectation_type, json.loads(json.dumps(e.configuration.kwargs))) for e in suite.expectations]
-    assert loaded == [(e["type"], e["kwargs"]) for e in stored_suite["expectations"]]
+    assert loaded == [_upgraded(e) for e in stored_suite["expectations"]]
 
     # And judges the same update the same way.
     result = run_health_check(project, dataset)
@@ -61,5 +73,6 @@ def test_a_v0_1_archive_and_suite_load_and_give_the_same_verdicts(tmp_path: Path
     got = [{"expectation": o.expectation, "metric": o.metric, "status": o.status, "success": o.success}
            for o in result.outcomes]
     assert got == expected["verdicts"]
-    assert json.loads(suite_file.read_text(encoding="utf-8"))["expectations"] == stored_suite["expectations"]
+    rewritten = json.loads(suite_file.read_text(encoding="utf-8"))["expectations"]
+    assert [(e["type"], e["kwargs"]) for e in rewritten] == [_upgraded(e) for e in stored_suite["expectations"]]
     store.engine.dispose()

@@ -126,20 +126,20 @@ class ConsensusZ(_SeriesDetector):
             # (and reported) when it happened. Without this a metric that
             # steps to a new level fails again at every update until the new
             # level dominates its history.
-            return Verdict(PASS, 0.0, float(value), float(value), None, None, int(history.size), self.name,
-                           f"{metric} {fmt(value)} is unchanged since the previous update")
-        kind = self._seasonality(stamps)
+            return self._usual(value, history, f"{metric} {fmt(value)} is unchanged since the previous update")
+        # A count that is mostly zero (deletes, duplicate keys): that it
+        # happens is not news, so a non-zero value is judged by how big past
+        # non-zero values were, without a season.
+        sparse = value != 0 and _sparse_count(history)
+        kind = None if sparse else self._seasonality(stamps)
         season = None if kind is None or stamp is None else _Season.of(history, stamps, stamp, kind, self.holidays)
         like = history if season is None else season.values
         if value == 0 and np.mean(like == 0) >= _ZERO_COMMON and np.count_nonzero(like == 0) >= _MIN_PHASE_HISTORY:
-            return Verdict(PASS, 0.0, 0.0, 0.0, None, None, int(history.size), self.name,
-                           f"{metric} 0 is usual: {np.mean(like == 0):.0%} of {like.size} like past updates were 0")
+            return self._usual(value, history,
+                               f"{metric} 0 is usual: {np.mean(like == 0):.0%} of {like.size} like past updates were 0")
         baseline, usual, context = history, "the mean", f"the mean of {history.size} past updates"
-        if value != 0 and _sparse_count(history):
-            # A count that is mostly zero (deletes, duplicate keys): that it
-            # happens is not news, so a non-zero value is judged by how big
-            # past non-zero values were.
-            baseline, season = history[history != 0], None
+        if sparse:
+            baseline = history[history != 0]
             usual, context = "the usual non-zero value", f"the {baseline.size} past non-zero updates"
         if season is None:
             mean, spreads = float(baseline.mean()), (float(baseline.std()),)
@@ -168,6 +168,10 @@ class ConsensusZ(_SeriesDetector):
         return Verdict(FAIL if score > self.sensitivity else PASS, round(score, 4), float(value), mean, lower, upper,
                        int(history.size), self.name, reason(metric, value, mean, lower, upper, usual=usual, note=note))
 
+    def _usual(self, value: float, history: np.ndarray, why: str) -> Verdict:
+        """A pass that needs no band: the value is what like past updates had."""
+        return Verdict(PASS, 0.0, float(value), float(value), None, None, int(history.size), self.name, why)
+
     def _seasonality(self, stamps: np.ndarray | None) -> str | None:
         if self.seasonality == "none" or stamps is None or stamps.size == 0:
             return None
@@ -194,9 +198,8 @@ class _Season:
         keys = _phase(stamps, kind)
         phase = int(_phase(np.array([stamp]), kind)[0])
         if kind == "day_of_week" and holidays is not None:
-            everything = np.append(stamps, stamp)
-            off = holiday_mask(pd.DatetimeIndex(everything.astype("datetime64[ns]")),
-                               resolve_holidays(holidays, pd.DatetimeIndex(everything.astype("datetime64[ns]"))))
+            everything = pd.DatetimeIndex(np.append(stamps, stamp).astype("datetime64[ns]"))
+            off = holiday_mask(everything, resolve_holidays(holidays, everything))
             keys = np.where(off[:-1], _DAY_OFF, keys)
             if off[-1]:
                 phase = _DAY_OFF

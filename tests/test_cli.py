@@ -66,6 +66,18 @@ def test_init_keeps_existing_settings(runner: CliRunner, project_dir: Path) -> N
     assert Project.load(project_dir).archive_url.endswith("archive.db")
 
 
+def test_init_limits_gx_index_to_newest_results_but_keeps_a_users_limit(runner: CliRunner, project_dir: Path) -> None:
+    import yaml
+
+    gx_config = project_dir / "gx" / "great_expectations.yml"
+    index_builder = yaml.safe_load(gx_config.read_text())["data_docs_sites"]["local_site"]["site_index_builder"]
+    assert index_builder["validation_results_limit"] == 100
+    gx_config.write_text(gx_config.read_text().replace("validation_results_limit: 100", "validation_results_limit: 7"))
+    assert runner.invoke(main, ["init", str(project_dir)]).exit_code == 0
+    index_builder = yaml.safe_load(gx_config.read_text())["data_docs_sites"]["local_site"]["site_index_builder"]
+    assert index_builder["validation_results_limit"] == 7
+
+
 def test_capture_file_then_show_and_export(runner: CliRunner, project_dir: Path, tmp_path: Path) -> None:
     data = tmp_path / "filings.csv"
     pd.DataFrame({"case_id": [1, 2, 3], "judge": ["a", None, "c"], "amount": [1.5, 2.5, 3.5]}).to_csv(data, index=False)

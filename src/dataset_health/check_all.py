@@ -15,10 +15,11 @@ datasets in 56 s against 57 s for the loop. To check faster, split the
 datasets over several project directories that share one archive database
 (docs/scale.md).
 
-The health-history index (one line per dataset) would otherwise be rebuilt
-after every check, reading every dataset's archive each time: quadratic in
-the number of datasets. During a run the per-check rebuild is deferred and the
-index is written once at the end.
+The site's two index pages would otherwise be rebuilt after every check: GX's
+(loading every suite and listed validation result) and the health index
+(reading every dataset's archive), quadratic in the number of datasets.
+During a run the per-check rebuilds are deferred and both are written once at
+the end.
 """
 
 from __future__ import annotations
@@ -111,19 +112,20 @@ def run_all_health_checks(
     """
     from tqdm.auto import tqdm
 
-    from dataset_health.docs.history import deferred_health_index
+    from dataset_health.docs.history import deferred_index_pages
 
     started = time.perf_counter()
     names = list(datasets) if datasets is not None else monitored_datasets(project)
     checks: list[DatasetCheck] = []
     with tqdm(total=len(names), desc="health checks", unit="dataset", disable=not progress, leave=False) as bar:
-        with deferred_health_index():
+        with deferred_index_pages():
             for name in names:
                 check = check_one(project, name)
                 checks.append(check)
                 bar.set_postfix_str(f"{check.dataset}: {check.status}", refresh=False)
                 bar.update(1)
-    docs_index = _write_health_index(project) if names else None
+    checked = [c.dataset for c in checks if c.status != ERROR]
+    docs_index = _write_index_pages(project, checked[-1]) if checked else None
     return AllChecksResult(checks=checks, seconds=time.perf_counter() - started, docs_index=docs_index)
 
 
@@ -147,17 +149,24 @@ def check_one(project: Project, dataset: str) -> DatasetCheck:
     )
 
 
-def _write_health_index(project: Project) -> Path | None:
-    """Write the health index once, after the per-check rebuilds were deferred."""
+def _write_index_pages(project: Project, last_checked: str) -> Path | None:
+    """Write GX's index and the health index once, after the per-check rebuilds were deferred."""
+    from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
+
     from dataset_health.context import get_context
     from dataset_health.docs.history import render_history_site
     from dataset_health.gx_files import project_lock
     from dataset_health.health_check import docs_index
+    from dataset_health.health_suite import suite_name
 
     store = ArchiveStore(project.archive_url)
     try:
-        with project_lock(project.gx_dir):  # it also edits GX's index page
-            index = docs_index(get_context(project.root))
+        with project_lock(project.gx_dir):
+            context = get_context(project.root)
+            # GX builds its index together with pages; naming one existing
+            # page (re-rendered, cheap) keeps it from rebuilding all of them.
+            context.build_data_docs(resource_identifiers=[ExpectationSuiteIdentifier(name=suite_name(last_checked))])
+            index = docs_index(context)
             if index is not None and index.parent.is_dir():
                 render_history_site(store, index.parent, datasets=[], owners=_owners(project))
     finally:

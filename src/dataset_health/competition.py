@@ -187,7 +187,7 @@ def compete_csv(
     label_frame = None if labels is None else read_csv(labels, what="labels")
     result = compete(frame, label_frame, timestamp_column=timestamp_column, progress=progress)
     if report is not None:
-        from dataset_health.report import write_report  # matplotlib only when a report is asked for
+        from dataset_health.report import write_report  # charts only when a report is asked for
 
         write_report(result, report, title=Path(archive).name)
     if write_suite is not None:

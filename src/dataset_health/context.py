@@ -42,12 +42,22 @@ def get_context(project_root_dir: str | Path | None = None, **kwargs: Any) -> An
     return context
 
 
+# Suite files already found loadable, by path, with the (mtime, size) they had:
+# `check --all` opens a context per dataset, and re-reading every suite each
+# time made the run quadratic in the number of datasets.
+_loadable_suites: dict[Path, tuple[int, int]] = {}
+
+
 def check_suites_are_loadable(suites_dir: Path) -> None:
     """Raise ConfigError naming the first suite file with an unregistered type."""
     from great_expectations.expectations.registry import _registered_expectations
 
     for path in sorted(suites_dir.glob("*.json")):
         try:
+            stat = path.stat()
+            version = (stat.st_mtime_ns, stat.st_size)
+            if _loadable_suites.get(path) == version:
+                continue
             suite = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
             raise ConfigError(f"suite file {path}: cannot be read ({exc})") from None
@@ -59,3 +69,4 @@ def check_suites_are_loadable(suites_dir: Path) -> None:
                     "registered; import the package that defines it before loading the suite "
                     "(GX would drop it silently)"
                 )
+        _loadable_suites[path] = version

@@ -23,9 +23,8 @@ from typing import Any
 
 import great_expectations as gx
 import sqlalchemy as sa
-from great_expectations.checkpoint import UpdateDataDocsAction
 
-from dataset_health.actions import AlertLog, HealthHistoryPageAction, WriteVerdictAction
+from dataset_health.actions import AlertLog, DataDocsPagesAction, HealthHistoryPageAction, WriteVerdictAction
 from dataset_health.actions.owners import owner_alert_actions
 from dataset_health.archive.schema import slug
 from dataset_health.archive.store import ArchiveStore
@@ -88,7 +87,7 @@ def ensure_health_checkpoint(context: Any, project: Project, store: ArchiveStore
             name=name,
             validation_definitions=[validation],
             actions=[
-                UpdateDataDocsAction(name="update_data_docs"),
+                DataDocsPagesAction(name="update_data_docs"),
                 WriteVerdictAction(name="write_verdict", dataset=dataset, archive_url=archive_url),
                 HealthHistoryPageAction(
                     name="health_history_page", dataset=dataset, archive_url=archive_url, owner=_owner_name(project, dataset)

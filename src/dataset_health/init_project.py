@@ -17,6 +17,9 @@ from dataset_health.project import (
     check_no_literal_password,
 )
 
+# Validation results listed on GX's index page (newest first).
+GX_INDEX_VALIDATION_RESULTS = 100
+
 
 def init_project(
     root: str | Path,
@@ -44,5 +47,17 @@ def init_project(
         context = get_context(project.root)  # creates gx/ with its stores and Data Docs site
         # GX's per-metric progress bars drown our own output; a user may turn them back on.
         context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        _limit_gx_index(context)
         context.variables.save()
     return project
+
+
+def _limit_gx_index(context: object) -> None:
+    """List only the newest validation results on GX's index page, unless the
+    user chose a limit: GX loads every listed result on every check, so an
+    unlimited index grows each check's cost with the project's whole history.
+    The health pages keep the complete pass/fail history."""
+    raw_config = context.variables.config  # type: ignore[attr-defined]  # unsubstituted: ${VARS} stay
+    for site in (raw_config["data_docs_sites"] or {}).values():
+        index_builder = site.setdefault("site_index_builder", {"class_name": "DefaultSiteIndexBuilder"})
+        index_builder.setdefault("validation_results_limit", GX_INDEX_VALIDATION_RESULTS)

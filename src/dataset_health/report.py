@@ -1,11 +1,11 @@
 """The competition report: one self-contained HTML page.
 
 Inline CSS (the Data Docs health pages' own) and inline SVG charts drawn
-with matplotlib, so the page opens offline and loads nothing from a CDN.
+with pygal, so the page opens offline and loads nothing from a CDN.
 Every string that comes from the data (file name, column names, detector
 parameters, error messages) goes through Jinja's autoescape; the charts
-carry no data text at all (metric names are HTML captions, and the charts
-draw their own text as paths).
+carry no data text at all (metric names are HTML captions; the charts draw
+only numbers and dates).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from dataset_health.competition import CompetitionResult, Contestant
+from dataset_health.docs.charts import LEGEND, metric_chart_svg
 from dataset_health.errors import BadInputError
 from dataset_health.scoring import events
 
@@ -69,6 +70,7 @@ def render_report(result: CompetitionResult, *, title: str) -> str:
         table=[{k: _fmt(v) for k, v in row.items()} for row in table.to_dict("records")],
         winner=None if winner is None else winner.name,
         sections=sections,
+        legend=LEGEND,
         generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     )
 
@@ -94,8 +96,6 @@ def _section(result: CompetitionResult, contestant: Contestant) -> dict[str, Any
 
 
 def _chart(result: CompetitionResult, contestant: Contestant, metric: str) -> str:
-    from dataset_health.docs.charts import metric_chart_svg  # matplotlib is slow to import; only here
-
     series, order = result.series, result.series.order
     labels = np.zeros(series.rows, dtype=bool) if result.labels is None else result.labels[order]
     points = pd.DataFrame({

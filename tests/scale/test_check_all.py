@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from great_expectations.render.renderer.site_builder import DefaultSiteIndexBuilder
 
 from dataset_health.check_all import (
     ERROR,
@@ -32,6 +33,11 @@ def test_every_dataset_is_checked_and_an_error_does_not_stop_the_others(tmp_path
     summaries = []
     real_summary = history_docs._summary
     monkeypatch.setattr(history_docs, "_summary", lambda *a, **k: summaries.append(a[1]) or real_summary(*a, **k))
+    gx_index_builds = []
+    real_index_build = DefaultSiteIndexBuilder.build
+    monkeypatch.setattr(DefaultSiteIndexBuilder, "build",
+                        lambda self, *a, **k: gx_index_builds.append(k.get("build_index", True))
+                        or real_index_build(self, *a, **k))
 
     result = run_all_health_checks(project)
 
@@ -49,7 +55,11 @@ def test_every_dataset_is_checked_and_an_error_does_not_stop_the_others(tmp_path
     assert {p.name for p in site.iterdir()} >= {"index.html", "partial.html", "steady.html"}
     index = (site / "index.html").read_text()
     assert "partial" in index and "steady" in index
-    assert "Dataset health history" in result.docs_index.read_text()  # link from GX's index
+    # GX's index too: built once at the end, and it lists both checks.
+    assert gx_index_builds.count(True) == 1
+    gx_index = result.docs_index.read_text()
+    assert "Dataset health history" in gx_index  # link from GX's index
+    assert "dataset_health__partial" in gx_index and "dataset_health__steady" in gx_index
 
     table = result.table()
     assert table.splitlines()[0].split()[:3] == ["dataset", "status", "update"]

@@ -5,6 +5,7 @@ name them load (``import dataset_health`` does it). Where each part lives::
 
     write_verdict.py  WriteVerdictAction: verdicts into the archive
     history_page.py   HealthHistoryPageAction: the Data Docs history page
+    data_docs.py      DataDocsPagesAction: GX's Data Docs update, index deferrable
     _context.py       what those two share
 
     Owner alerts:
@@ -32,6 +33,7 @@ raises.
 
 from dataset_health.actions.alert_log import ALERT_LOG_TABLE, AlertLog
 from dataset_health.actions.base import NotAlertedAction, OwnerAlertAction
+from dataset_health.actions.data_docs import DataDocsPagesAction
 from dataset_health.actions.delivery import DeliveryError, DeliveryReport, RetryPolicy
 from dataset_health.actions.history_page import HealthHistoryPageAction
 from dataset_health.actions.mail import EmailAlertAction
@@ -48,6 +50,7 @@ __all__ = [
     "AlertItem",
     "AlertLog",
     "AlertMessage",
+    "DataDocsPagesAction",
     "DeliveryError",
     "DeliveryReport",
     "EmailAlertAction",

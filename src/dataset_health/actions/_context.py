@@ -32,7 +32,8 @@ def local_docs_site() -> Path | None:
     from great_expectations.data_context.data_context.context_factory import project_manager
 
     try:
-        sites = project_manager.get_docs_sites_urls()
+        # The index page may not exist yet: `check --all` writes it after the last check.
+        sites = project_manager.get_docs_sites_urls(only_if_exists=False)
     except Exception:
         return None
     for site in sites:

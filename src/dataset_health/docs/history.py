@@ -37,11 +37,12 @@ from dataset_health.archive.verdicts import (
     LABEL_NOTE,
     read_verdicts,
 )
+from dataset_health.docs.charts import LEGEND, cyclic_gc_paused, metric_chart_svg
 from dataset_health.gx_files import atomic_write_text
 
 CHART_WINDOW = 365
 SITE_FOLDER = "dataset_health"
-DEFER_INDEX_ENV = "DATASET_HEALTH_DEFER_HEALTH_INDEX"
+DEFER_INDEX_ENV = "DATASET_HEALTH_DEFER_INDEXES"
 _LINK_START = "<!-- dataset-health link -->"
 _LINK_END = "<!-- /dataset-health link -->"
 
@@ -86,7 +87,7 @@ def render_history_site(
         page = folder / page_name(dataset)
         atomic_write_text(page, render_history_page(store, dataset, owner=owners.get(dataset, "")))
     index = folder / "index.html"
-    if os.environ.get(DEFER_INDEX_ENV) == "1":
+    if index_pages_deferred():
         return index  # `check --all` writes the index once, after the last check
     summaries = [_summary(store, name, owners.get(name, "")) for name in store.datasets()]
     atomic_write_text(index, _templates.get_template("index.html.j2").render(datasets=summaries, generated=_now()))
@@ -95,10 +96,12 @@ def render_history_site(
 
 
 @contextmanager
-def deferred_health_index() -> Iterator[None]:
-    """Within this block (and in processes started in it), history pages are
-    written but not the health index: rebuilding the index reads every
-    dataset's archive, so doing it after each of n checks costs O(n^2)."""
+def deferred_index_pages() -> Iterator[None]:
+    """Within this block (and in processes started in it), checks write their
+    own pages but not the site's index pages: GX's index (which loads every
+    suite and validation result) and the health index (which reads every
+    dataset's archive). Rebuilding them after each of n checks costs O(n^2);
+    ``check --all`` writes both once, at the end."""
     previous = os.environ.get(DEFER_INDEX_ENV)
     os.environ[DEFER_INDEX_ENV] = "1"
     try:
@@ -108,6 +111,10 @@ def deferred_health_index() -> Iterator[None]:
             os.environ.pop(DEFER_INDEX_ENV, None)
         else:
             os.environ[DEFER_INDEX_ENV] = previous
+
+
+def index_pages_deferred() -> bool:
+    return os.environ.get(DEFER_INDEX_ENV) == "1"
 
 
 def render_history_page(store: ArchiveStore, dataset: str, *, owner: str = "") -> str:
@@ -121,6 +128,7 @@ def render_history_page(store: ArchiveStore, dataset: str, *, owner: str = "") -
         owner=owner,
         timeline=timeline,
         charts=charts,
+        legend=LEGEND,
         updates=len(history),
         checks=len(timeline),
         window=CHART_WINDOW,
@@ -162,8 +170,6 @@ def _timeline(history: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _charts(history: pd.DataFrame, verdicts: pd.DataFrame) -> list[dict[str, Any]]:
-    from dataset_health.docs.charts import cyclic_gc_paused, metric_chart_svg  # matplotlib is slow to import
-
     metrics = sorted(m for m in verdicts["metric"].dropna().unique() if m and m in history)
     incidents = history[LABEL].eq("incident") if LABEL in history else pd.Series(False, index=history.index)
     charts = []

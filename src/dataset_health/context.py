@@ -28,10 +28,12 @@ def get_context(project_root_dir: str | Path | None = None, **kwargs: Any) -> An
 
     import dataset_health.actions  # noqa: F401  (registration happens on import)
     import dataset_health.expectations  # noqa: F401
+    from dataset_health import gx_speedups
     from dataset_health.gx_files import install_atomic_writes
 
     # A process killed mid-write must not leave a half-written GX file behind.
     install_atomic_writes()
+    gx_speedups.install()
     if project_root_dir is not None:
         kwargs.setdefault("mode", "file")
         kwargs["project_root_dir"] = str(project_root_dir)

@@ -58,44 +58,92 @@ class HealthCheckResult:
 
 
 def ensure_health_checkpoint(context: Any, project: Project, store: ArchiveStore, dataset: str) -> gx.Checkpoint:
-    """Create or refresh the GX objects of ``dataset``'s health check."""
+    """Create or refresh the GX objects of ``dataset``'s health check.
+
+    Each object is written only when it differs from what is stored: GX's
+    add-or-update calls rewrite ``great_expectations.yml`` and the JSON files
+    (some several times over) and test the database connection, which took
+    a quarter of a warm check when nothing had changed.
+    """
     table = store.table_name(dataset)  # ConfigError when the dataset has no archive
     archive_columns = list(store.history(dataset, last=1).columns)
-    add_source = {
-        "sqlite": context.data_sources.add_or_update_sqlite,
-        "postgresql": context.data_sources.add_or_update_postgres,
-    }.get(store.dialect, context.data_sources.add_or_update_sql)
-    source = add_source(name=ARCHIVE_DATASOURCE, connection_string=_gx_connection_string(project))
-    try:
-        asset = source.get_asset(asset_name(dataset))
-    except LookupError:
-        asset = source.add_table_asset(name=asset_name(dataset), table_name=table)
-    try:
-        batch_definition = asset.get_batch_definition(BATCH_DEFINITION)
-    except KeyError:
-        batch_definition = asset.add_batch_definition_whole_table(BATCH_DEFINITION)
+    archive_url = _gx_connection_string(project)
+    batch_definition = _archive_batch_definition(context, store.dialect, archive_url, asset_name(dataset), table)
 
     config = project.dataset(dataset)
     suite = ensure_health_suite(context, dataset, archive_columns, load_template(config.suite), config.suite_defaults())
     name = suite_name(dataset)
-    archive_url = _gx_connection_string(project)
+    actions = [
+        DataDocsPagesAction(name="update_data_docs"),
+        WriteVerdictAction(name="write_verdict", dataset=dataset, archive_url=archive_url),
+        HealthHistoryPageAction(
+            name="health_history_page", dataset=dataset, archive_url=archive_url, owner=_owner_name(project, dataset)
+        ),
+        *owner_alert_actions(project, dataset, archive_url=archive_url),
+    ]
+    result_format = {"result_format": "SUMMARY"}
+    stored = _stored_checkpoint(context, name)
+    if stored is not None and _is_current(stored, actions, result_format, suite, batch_definition):
+        return stored
     validation = context.validation_definitions.add_or_update(
         gx.ValidationDefinition(name=name, data=batch_definition, suite=suite)
     )
     return context.checkpoints.add_or_update(
-        gx.Checkpoint(
-            name=name,
-            validation_definitions=[validation],
-            actions=[
-                DataDocsPagesAction(name="update_data_docs"),
-                WriteVerdictAction(name="write_verdict", dataset=dataset, archive_url=archive_url),
-                HealthHistoryPageAction(
-                    name="health_history_page", dataset=dataset, archive_url=archive_url, owner=_owner_name(project, dataset)
-                ),
-                *owner_alert_actions(project, dataset, archive_url=archive_url),
-            ],
-            result_format={"result_format": "SUMMARY"},
-        )
+        gx.Checkpoint(name=name, validation_definitions=[validation], actions=actions, result_format=result_format)
+    )
+
+
+def _archive_batch_definition(context: Any, dialect: str, url: str, asset: str, table: str) -> Any:
+    """The whole-table batch definition of ``table`` in the archive datasource, made or fixed as needed."""
+    kind, add_source = {
+        "sqlite": ("sqlite", context.data_sources.add_or_update_sqlite),
+        "postgresql": ("postgres", context.data_sources.add_or_update_postgres),
+    }.get(dialect, ("sql", context.data_sources.add_or_update_sql))
+    try:
+        source = context.data_sources.get(ARCHIVE_DATASOURCE)
+    except KeyError:
+        source = None
+    if source is None or source.type != kind or _connection_string(source) != url:
+        source = add_source(name=ARCHIVE_DATASOURCE, connection_string=url)
+    try:
+        table_asset = source.get_asset(asset)
+    except LookupError:
+        table_asset = None
+    if table_asset is not None and getattr(table_asset, "table_name", None) != table:
+        source.delete_asset(asset)
+        table_asset = None
+    if table_asset is None:
+        table_asset = source.add_table_asset(name=asset, table_name=table)
+    try:
+        return table_asset.get_batch_definition(BATCH_DEFINITION)
+    except KeyError:
+        return table_asset.add_batch_definition_whole_table(BATCH_DEFINITION)
+
+
+def _connection_string(source: Any) -> str:
+    """A datasource's connection string as written in the config (``${VAR}`` unresolved)."""
+    value = source.connection_string
+    return str(getattr(value, "template_str", None) or value)
+
+
+def _stored_checkpoint(context: Any, name: str) -> gx.Checkpoint | None:
+    try:
+        return context.checkpoints.get(name)
+    except Exception:  # missing, or unreadable: rewritten below either way
+        return None
+
+
+def _is_current(stored: gx.Checkpoint, actions: list[Any], result_format: dict[str, str], suite: Any,
+                batch_definition: Any) -> bool:
+    """Whether the stored checkpoint already runs ``suite`` on ``batch_definition`` with ``actions``."""
+    if len(stored.validation_definitions) != 1:
+        return False
+    validation = stored.validation_definitions[0]
+    return (
+        [action.dict() for action in stored.actions] == [action.dict() for action in actions]
+        and stored.result_format == result_format
+        and validation.suite.name == suite.name
+        and validation.data.id == batch_definition.id
     )
 
 

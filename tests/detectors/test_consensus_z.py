@@ -53,6 +53,18 @@ def test_a_step_fails_once_then_the_held_level_passes() -> None:
     assert stepped[-1].reason == "value 15 is unchanged since the previous update"
 
 
+def test_a_new_level_that_jitters_fails_once_and_a_further_jump_fails_again() -> None:
+    rng = np.random.default_rng(5)
+    before = 20_000 + rng.normal(0, 150, 90)  # file size before columns were added
+    after = [52_830.0, 52_730.0, 52_830.0, 52_820.0]  # the new level, a little noise
+    verdicts = ConsensusZ().walk_forward(np.r_[before, after, 80_000.0])
+    assert [v.status for v in verdicts[-5:]] == [FAIL, PASS, PASS, PASS, FAIL]
+    assert "holds the previous update's 52,830, already outside the usual range" in verdicts[-4].reason
+    # A second extreme value far from the first is a new incident, not the same level held.
+    spikes = ConsensusZ().walk_forward(np.r_[before, 52_830.0, 5_000.0])
+    assert [v.status for v in spikes[-2:]] == [FAIL, FAIL]
+
+
 def test_a_constant_metric_fails_on_any_change_with_a_finite_score() -> None:
     verdict = ConsensusZ().check([14.0] * 60 + [15.0], metric="column_count")
     assert verdict.status == FAIL

@@ -104,8 +104,14 @@ def test_checks_of_one_project_take_turns_on_gx_files(tmp_path: Path, sqlite_url
     """A check waits while another holds the project's GX lock (fails without the lock)."""
     project = make_project(tmp_path / "project", sqlite_url, key_column=None)
     assert wait_child(fork_call(lambda: run_health_check(project, DATASET))) == 0  # create the GX objects
-    watched = [project.gx_dir / "great_expectations.yml", project.gx_dir / "checkpoints" / f"dataset_health__{DATASET}.json"]
-    before = [path.stat().st_mtime_ns for path in watched]
+    # Every check stores a validation result: a new file under the project's GX directory.
+    results = project.gx_dir / "uncommitted" / "validations"
+
+    def stored() -> set[Path]:
+        return {path for path in results.rglob("*.json")}
+
+    before = stored()
+    assert len(before) == 1
     started = tmp_path / "started"
 
     def second_check() -> None:
@@ -117,12 +123,12 @@ def test_checks_of_one_project_take_turns_on_gx_files(tmp_path: Path, sqlite_url
         deadline = time.monotonic() + 30
         while not started.exists() and time.monotonic() < deadline:
             time.sleep(0.05)
-        time.sleep(3.0)  # without the lock, a warm check rewrites both files well within this
-        assert [path.stat().st_mtime_ns for path in watched] == before, "a check wrote GX files while another held the lock"
+        time.sleep(3.0)  # without the lock, a warm check stores its result well within this
+        assert stored() == before, "a check wrote GX files while another held the lock"
         assert _alive(child), "the waiting check gave up instead of waiting"
     assert wait_child(child) == 0
-    assert [path.stat().st_mtime_ns for path in watched] != before
-    json.loads(watched[1].read_text())
+    (new,) = stored() - before
+    json.loads(new.read_text())
 
 
 def test_new_updates_wait_for_a_running_check(tmp_path: Path, archive_url: str) -> None:

@@ -202,9 +202,21 @@ def test_a_check_killed_mid_write_leaves_gx_files_whole(tmp_path: Path, sqlite_u
             _die_in_write(victim)
             _check(project)
 
+        _make_gx_objects_stale(project)
         assert wait_child(fork_call(killed_check)) == -signal.SIGKILL, victim
         _assert_gx_files_whole(project)
     assert wait_child(fork_call(lambda: _check(project))) == 0
+
+
+def _make_gx_objects_stale(project: Project) -> None:
+    """Edit the asset and the checkpoint so the next check must rewrite the
+    project file, the checkpoint and the suite (a check writes only what changed)."""
+    project_file = project.gx_dir / "great_expectations.yml"
+    project_file.write_text(project_file.read_text().replace(f"table_name: dh_archive__{DATASET}", "table_name: stale"))
+    checkpoint_file = project.gx_dir / "checkpoints" / f"dataset_health__{DATASET}.json"
+    checkpoint = json.loads(checkpoint_file.read_text())
+    checkpoint["result_format"] = {"result_format": "BASIC"}
+    checkpoint_file.write_text(json.dumps(checkpoint))
 
 
 def test_a_check_killed_between_verdicts_and_summary_writes_neither(tmp_path: Path, archive_url: str) -> None:

@@ -19,9 +19,10 @@ four past values); asking both to agree halves the false alarms of a plain
 z-score at nearly the same recall (tuning notes in ``bench/tune_default.py``).
 
 A metric constant over its history fails on any real change and only then:
-its spread is floored at a tenth of a percent of its level. A value
-equal to the previous update's passes: a step to a new level fails once,
-when it happens, not at every update until the history catches up.
+its spread is floored at a tenth of a percent of its level. A step to a new
+level fails once, when it happens, not at every update until the history
+catches up: a value equal to the previous update's passes, and so does one
+within a deviation of a previous value that was already as far out.
 
 A count that is mostly zero (deletes, duplicate keys) is judged, when it is
 not zero, against its past non-zero values: that deletes happen is not
@@ -165,8 +166,20 @@ class ConsensusZ(_SeriesDetector):
             note = f"{abs(signed[0]):.1f} deviations from {context}"
         else:
             note = f"{abs(signed[0]):.1f} deviations from {context}, {abs(signed[1]):.1f} from the {season.pattern} pattern"
-        return Verdict(FAIL if score > self.sensitivity else PASS, round(score, 4), float(value), mean, lower, upper,
+        status = FAIL if score > self.sensitivity else PASS
+        if status == FAIL and self._holds_previous_level(value, float(history[-1]), mean, scales):
+            status = PASS
+            note = (f"it holds the previous update's {fmt(history[-1])}, already outside the usual range: "
+                    "the change was judged when it happened")
+        return Verdict(status, round(score, 4), float(value), mean, lower, upper,
                        int(history.size), self.name, reason(metric, value, mean, lower, upper, usual=usual, note=note))
+
+    def _holds_previous_level(self, value: float, previous: float, mean: float, scales: list[float]) -> bool:
+        """Whether ``value`` continues a change already judged: the previous
+        value was just as extreme, the same way, and ``value`` lies within
+        one deviation of it (the narrowest view's)."""
+        previous_score = min(_directed((previous - mean) / scale, self.direction) for scale in scales)
+        return previous_score > self.sensitivity and abs(value - previous) <= min(scales)
 
     def _usual(self, value: float, history: np.ndarray, why: str) -> Verdict:
         """A pass that needs no band: the value is what like past updates had."""

@@ -387,10 +387,12 @@ def report(results: dict[str, Any], info: dict[str, str], started: str, loads: t
         lines += [
             f"| (a) | `check`, fresh process | {a['fresh_check']:.2f} s | {a['fresh_floor_docs']:.2f} s | "
             f"{ratio(a['fresh_check'], a['fresh_floor_docs'])} | <= 1.3x: {verdict(a['fresh_check'], a['fresh_floor_docs'], 1.3)} |",
-            f"| (a) | `check`, warm (in-process) | {a['warm_check']:.2f} s | {a['warm_floor_docs']:.2f} s | "
-            f"{ratio(a['warm_check'], a['warm_floor_docs'])} | <= 1.3x: {verdict(a['warm_check'], a['warm_floor_docs'], 1.3)} |",
-            f"| (a) | warm, floor in plain GX (no dataset-health caches) | {a['warm_check']:.2f} s | "
-            f"{a['warm_floor_docs_plain_gx']:.2f} s | {ratio(a['warm_check'], a['warm_floor_docs_plain_gx'])} | (reference) |",
+            f"| (a) | `check`, warm, vs the bare GX checkpoint warm in a GX-only process | {a['warm_check']:.2f} s | "
+            f"{a['warm_floor_docs_plain_gx']:.2f} s | {ratio(a['warm_check'], a['warm_floor_docs_plain_gx'])} | "
+            f"<= 1.3x: {verdict(a['warm_check'], a['warm_floor_docs_plain_gx'], 1.3)} |",
+            f"| (a) | `check`, warm, vs the same checkpoint in our process (it shares our GX caches) | "
+            f"{a['warm_check']:.2f} s | {a['warm_floor_docs']:.2f} s | {ratio(a['warm_check'], a['warm_floor_docs'])} | "
+            f"(reference: {verdict(a['warm_check'], a['warm_floor_docs'], 1.3)} at 1.3x) |",
             f"| (a) | warm, floor without Data Docs action | {a['warm_check']:.2f} s | {a['warm_floor']:.2f} s | "
             f"{ratio(a['warm_check'], a['warm_floor'])} | (reference) |",
         ]
@@ -423,13 +425,17 @@ def report(results: dict[str, Any], info: dict[str, str], started: str, loads: t
             f"- The health-history page alone (timeline and SVG charts of every judged metric) takes "
             f"{a['history_page']:.2f} s of the warm check's {a['warm_check']:.2f} s "
             f"({a['history_page'] / a['warm_check']:.0%}).",
-            "- Both checks run with dataset-health's GX caches (src/dataset_health/gx_speedups.py: Data Docs",
-            "  templates compiled once, config_variables.yml parsed once per text). They are process-wide, so",
-            "  the warm floor, run in the same process, has them too; in a fresh process the floor has none.",
-            "- What the warm check does beyond the floor: refreshing the suite, validation definition and",
-            "  checkpoint files (so new archive columns are picked up), ten expectations each fitting a detector",
-            "  on the history instead of one null count, a ten-row validation page, writing the verdicts back",
-            "  to the archive, the history page, and the owner-alert actions.",
+            "- Warm floors: the bare GX one runs in a new process that imports only great_expectations (one",
+            "  run, then the fastest of 5); the other is the same checkpoint in the benchmark process after our",
+            "  check ran there, so it has dataset-health's process-wide GX caches (src/dataset_health/gx_speedups.py:",
+            "  Data Docs templates compiled once, config_variables.yml parsed once per text), which make GX's own",
+            f"  part about {a['warm_floor_docs_plain_gx'] / a['warm_floor_docs']:.1f}x faster: it is no longer bare GX. "
+            "The fresh-process floor has none of them.",
+            "- What the warm check does beyond the floor: comparing the suite, datasource, validation definition",
+            "  and checkpoint with what they should be (new archive columns are picked up; files are rewritten",
+            "  only when they differ), ten expectations each fitting a detector on the history instead of one",
+            "  null count, a ten-row validation page, writing the verdicts back to the archive, the history page,",
+            "  and the owner-alert actions.",
             "",
         ]
     if b:

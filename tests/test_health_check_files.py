@@ -81,3 +81,16 @@ def test_a_moved_archive_and_a_wrong_table_are_repaired(project: Project, tmp_pa
     source = get_context(project.root).data_sources.get("dataset_health_archive")
     assert str(source.connection_string).endswith("moved.db")
     assert source.get_asset(DATASET).table_name == "dh_archive__court_filings"
+
+
+def test_the_project_file_holds_one_archive_asset_however_many_datasets(project: Project) -> None:
+    store = ArchiveStore(project.archive_url)
+    for i in range(3):
+        store.append(f"other_{i}", history())
+    store.engine.dispose()
+    for name in (DATASET, "other_0", "other_1", "other_2", DATASET):
+        assert run_health_check(project, name).success
+        assets = yaml.safe_load((project.root / "gx" / "great_expectations.yml").read_text())[
+            "fluent_datasources"]["dataset_health_archive"]["assets"]
+        # Every check reads this file: one asset per dataset would make a run over n datasets O(n^2).
+        assert list(assets) == [name]

@@ -103,16 +103,17 @@ def _archive_batch_definition(context: Any, dialect: str, url: str, asset: str, 
         source = context.data_sources.get(ARCHIVE_DATASOURCE)
     except KeyError:
         source = None
-    if source is None or source.type != kind or _connection_string(source) != url:
-        source = add_source(name=ARCHIVE_DATASOURCE, connection_string=url)
-    try:
+    current = (
+        source is not None and source.type == kind and _connection_string(source) == url
+        and [(a.name, getattr(a, "table_name", None)) for a in source.assets] == [(asset, table)]
+    )
+    if current:
         table_asset = source.get_asset(asset)
-    except LookupError:
-        table_asset = None
-    if table_asset is not None and getattr(table_asset, "table_name", None) != table:
-        source.delete_asset(asset)
-        table_asset = None
-    if table_asset is None:
+    else:
+        # The datasource holds only the asset being checked: with one asset
+        # per dataset, great_expectations.yml (read by every check) would grow
+        # with the project, and a thousand-dataset run would be quadratic.
+        source = add_source(name=ARCHIVE_DATASOURCE, connection_string=url)
         table_asset = source.add_table_asset(name=asset, table_name=table)
     try:
         return table_asset.get_batch_definition(BATCH_DEFINITION)

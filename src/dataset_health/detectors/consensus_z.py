@@ -32,6 +32,7 @@ and 5% of the time passes.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -128,6 +129,25 @@ class ConsensusZ(_SeriesDetector):
             # steps to a new level fails again at every update until the new
             # level dominates its history.
             return self._usual(value, history, f"{metric} {fmt(value)} is unchanged since the previous update")
+        judged = self._judge(history, stamps, value, stamp)
+        if isinstance(judged, str):
+            return self._usual(value, history, f"{metric} {judged}")
+        score, mean, scales = judged.score, judged.mean, judged.scales
+        widest = max(scales)
+        lower = None if self.direction == "up" else mean - self.sensitivity * widest
+        if lower is not None and lower < 0 <= history.min():
+            lower = 0.0  # a count or a fraction never was negative: say so, not "expected -3,500 to ..."
+        upper = None if self.direction == "down" else mean + self.sensitivity * widest
+        status, note = (FAIL if score > self.sensitivity else PASS), judged.note
+        if status == FAIL and self._continues_previous_change(history, stamps, value, judged):
+            status = PASS
+            note = (f"it holds the previous update's {fmt(history[-1])}, which was already as far out: "
+                    "the change was judged when it happened")
+        return Verdict(status, round(score, 4), float(value), mean, lower, upper, int(history.size), self.name,
+                       reason(metric, value, mean, lower, upper, usual=judged.usual, note=note))
+
+    def _judge(self, history: np.ndarray, stamps: np.ndarray | None, value: float, stamp: int | None) -> "_Judged | str":
+        """How far ``value`` is from ``history`` by every view, or why it is usual (a common zero)."""
         # A count that is mostly zero (deletes, duplicate keys): that it
         # happens is not news, so a non-zero value is judged by how big past
         # non-zero values were, without a season.
@@ -136,8 +156,7 @@ class ConsensusZ(_SeriesDetector):
         season = None if kind is None or stamp is None else _Season.of(history, stamps, stamp, kind, self.holidays)
         like = history if season is None else season.values
         if value == 0 and np.mean(like == 0) >= _ZERO_COMMON and np.count_nonzero(like == 0) >= _MIN_PHASE_HISTORY:
-            return self._usual(value, history,
-                               f"{metric} 0 is usual: {np.mean(like == 0):.0%} of {like.size} like past updates were 0")
+            return f"0 is usual: {np.mean(like == 0):.0%} of {like.size} like past updates were 0"
         baseline, usual, context = history, "the mean", f"the mean of {history.size} past updates"
         if sparse:
             baseline = history[history != 0]
@@ -154,32 +173,26 @@ class ConsensusZ(_SeriesDetector):
         scales = [max(spread, floor) for spread in spreads]
         # The weaker view decides: every view must call the value extreme.
         signed = [(value - mean) / scale for scale in scales]
-        score = min(_directed(z, self.direction) for z in signed)
-        widest = max(scales)
-        lower = None if self.direction == "up" else mean - self.sensitivity * widest
-        if lower is not None and lower < 0 <= history.min():
-            lower = 0.0  # a count or a fraction never was negative: say so, not "expected -3,500 to ..."
-        upper = None if self.direction == "down" else mean + self.sensitivity * widest
         if max(spreads) < floor:
             note = f"constant over {context}"
         elif season is None:
             note = f"{abs(signed[0]):.1f} deviations from {context}"
         else:
             note = f"{abs(signed[0]):.1f} deviations from {context}, {abs(signed[1]):.1f} from the {season.pattern} pattern"
-        status = FAIL if score > self.sensitivity else PASS
-        if status == FAIL and self._holds_previous_level(value, float(history[-1]), mean, scales):
-            status = PASS
-            note = (f"it holds the previous update's {fmt(history[-1])}, already outside the usual range: "
-                    "the change was judged when it happened")
-        return Verdict(status, round(score, 4), float(value), mean, lower, upper,
-                       int(history.size), self.name, reason(metric, value, mean, lower, upper, usual=usual, note=note))
+        return _Judged(min(_directed(z, self.direction) for z in signed), mean, scales, usual, note)
 
-    def _holds_previous_level(self, value: float, previous: float, mean: float, scales: list[float]) -> bool:
-        """Whether ``value`` continues a change already judged: the previous
-        value was just as extreme, the same way, and ``value`` lies within
-        one deviation of it (the narrowest view's)."""
-        previous_score = min(_directed((previous - mean) / scale, self.direction) for scale in scales)
-        return previous_score > self.sensitivity and abs(value - previous) <= min(scales)
+    def _continues_previous_change(self, history: np.ndarray, stamps: np.ndarray | None, value: float,
+                                   judged: "_Judged") -> bool:
+        """Whether ``value`` holds a change already judged: the previous
+        value was itself as far out, judged against its own past and its own
+        phase, and ``value`` lies within one deviation of it. (Against the
+        current phase instead, a Monday at Sunday's level would pass.)"""
+        previous = float(history[-1])
+        if abs(value - previous) > min(judged.scales) or history.size <= self.min_history:
+            return False
+        before = self._judge(history[:-1], None if stamps is None else stamps[:-1], previous,
+                             None if stamps is None else int(stamps[-1]))
+        return not isinstance(before, str) and before.score > self.sensitivity
 
     def _usual(self, value: float, history: np.ndarray, why: str) -> Verdict:
         """A pass that needs no band: the value is what like past updates had."""
@@ -192,6 +205,17 @@ class ConsensusZ(_SeriesDetector):
             return self.seasonality
         recent = pd.DatetimeIndex(stamps[-_CADENCE_SPAN:].astype("datetime64[ns]"))
         return {"hourly": "hour_of_day", "daily": "day_of_week"}.get(infer_cadence(recent).name)
+
+
+@dataclass(frozen=True)
+class _Judged:
+    """How far a value is from its baseline: the weakest view's score, and what the reason says."""
+
+    score: float
+    mean: float
+    scales: list[float]
+    usual: str
+    note: str
 
 
 class _Season:

@@ -124,3 +124,18 @@ def test_walk_forward_equals_check_on_every_prefix() -> None:
     walked = ConsensusZ(min_history=7).walk_forward(values, stamps)
     for t in (6, 7, 20, 59):
         assert walked[t] == ConsensusZ(min_history=7).check(values[: t + 1], stamps[: t + 1])
+
+
+def test_a_monthly_resync_passes_once_past_months_had_it_but_the_same_spike_mid_month_fails() -> None:
+    days = pd.date_range("2024-01-01 06:00", periods=150, freq="D")
+    updated = 7_000 + np.random.default_rng(1).normal(0, 300, days.size)
+    updated[days.day == 1] = 4_500_000  # a full re-sync on the 1st of every month
+    first_of_months = np.flatnonzero(days.day == 1)
+    verdicts = ConsensusZ().walk_forward(updated, days, metric="rows_updated")
+    assert verdicts[first_of_months[1]].status == FAIL  # February: once is not yet a pattern
+    march = verdicts[first_of_months[2]]
+    assert march.status == PASS and "like the same day of past months, a monthly event" in march.reason
+
+    spike_mid_month = updated.copy()
+    spike_mid_month[-1] = 4_500_000  # 2024-05-29
+    assert ConsensusZ().check(spike_mid_month, days, metric="rows_updated").status == FAIL

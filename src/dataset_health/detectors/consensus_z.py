@@ -24,6 +24,10 @@ level fails once, when it happens, not at every update until the history
 catches up: a value equal to the previous update's passes, and so does one
 within a deviation of a previous value that was already as far out.
 
+On daily updates, a value far from the usual one passes when the same day
+of past months was just as far, twice or more: a monthly re-sync or full
+load is a calendar event, like the weekday, not an incident.
+
 A count that is mostly zero (deletes, duplicate keys) is judged, when it is
 not zero, against its past non-zero values: that deletes happen is not
 news, their size may be. A zero that like updates had at least three times
@@ -59,6 +63,10 @@ _SPREAD_FLOOR = 1e-3
 _ZERO_INFLATED = 0.3
 _ZERO_COMMON = 0.05
 _DAY_OFF = 7  # the phase of holidays, judged with weekends
+# A monthly event (a re-sync on the 1st) needs this many past months alike;
+# their spread is floored at this share of their mean.
+_MONTHLY_REPEATS = 2
+_MONTHLY_FLOOR = 0.1
 _PHASES = 24
 
 
@@ -139,12 +147,46 @@ class ConsensusZ(_SeriesDetector):
             lower = 0.0  # a count or a fraction never was negative: say so, not "expected -3,500 to ..."
         upper = None if self.direction == "down" else mean + self.sensitivity * widest
         status, note = (FAIL if score > self.sensitivity else PASS), judged.note
+        monthly = self._same_day_of_past_months(history, stamps, value, stamp) if status == FAIL else None
+        if monthly is not None:
+            status = PASS
+            note = (f"like the same day of past months, a monthly event: {monthly.size} of them averaged "
+                    f"{fmt(monthly.mean())}")
         if status == FAIL and self._continues_previous_change(history, stamps, value, judged):
             status = PASS
             note = (f"it holds the previous update's {fmt(history[-1])}, which was already as far out: "
                     "the change was judged when it happened")
         return Verdict(status, round(score, 4), float(value), mean, lower, upper, int(history.size), self.name,
                        reason(metric, value, mean, lower, upper, usual=judged.usual, note=note))
+
+    def _same_day_of_past_months(self, history: np.ndarray, stamps: np.ndarray | None, value: float,
+                                 stamp: int | None) -> np.ndarray | None:
+        """The values of this day of the month in past months, when they make
+        ``value`` a monthly event (a re-sync on the 1st) rather than an anomaly.
+
+        Daily updates only. Every past same day (at least two) must itself be
+        far from the history's median, on the same side as ``value`` (by
+        median deviations: the events themselves must not widen the scale),
+        and ``value`` must be like them: within ``sensitivity`` of their
+        spread, floored at a tenth of their mean, since a handful of months
+        gives a shaky deviation. A day of the month that falls on weekdays
+        and weekends alike is not all far, so the weekly pattern is not
+        mistaken for a monthly one.
+        """
+        if stamps is None or stamp is None or self._seasonality(stamps) != "day_of_week":
+            return None
+        days = pd.DatetimeIndex(np.append(stamps, stamp).astype("datetime64[ns]")).day.to_numpy()
+        same = history[days[:-1] == days[-1]]
+        if same.size < _MONTHLY_REPEATS:
+            return None
+        center = float(np.median(history))
+        scale = max(1.4826 * float(np.median(np.abs(history - center))), _SPREAD_FLOOR * max(abs(center), 1.0))
+        side = np.sign(value - center)
+        if not np.all(side * (same - center) > self.sensitivity * scale):
+            return None
+        mean = float(same.mean())
+        spread = max(float(same.std()), _MONTHLY_FLOOR * abs(mean))
+        return same if abs(value - mean) <= self.sensitivity * spread else None
 
     def _judge(self, history: np.ndarray, stamps: np.ndarray | None, value: float, stamp: int | None) -> "_Judged | str":
         """How far ``value`` is from ``history`` by every view, or why it is usual (a common zero)."""

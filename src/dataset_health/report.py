@@ -1,7 +1,7 @@
 """The competition report: one self-contained HTML page.
 
-Inline CSS (the Data Docs health pages' own) and inline SVG charts drawn
-with pygal, so the page opens offline and loads nothing from a CDN.
+Inline CSS and inline SVG charts, both the Data Docs health pages' own
+(``docs/charts.py``), so the page opens offline and loads nothing from a CDN.
 Every string that comes from the data (file name, column names, detector
 parameters, error messages) goes through Jinja's autoescape; the charts
 carry no data text at all (metric names are HTML captions; the charts draw

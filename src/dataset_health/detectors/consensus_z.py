@@ -59,6 +59,7 @@ _CADENCE_SPAN = 200
 # the value is judged against all history alone.
 _MIN_PHASE_HISTORY = 3
 _SPREAD_FLOOR = 1e-3
+_MAD_TO_SIGMA = 1.4826  # MAD of a normal distribution times this is its sigma
 # A metric zero this often is zero-inflated; a zero this common among like updates is usual.
 _ZERO_INFLATED = 0.3
 _ZERO_COMMON = 0.05
@@ -180,7 +181,7 @@ class ConsensusZ(_SeriesDetector):
         if same.size < _MONTHLY_REPEATS:
             return None
         center = float(np.median(history))
-        scale = max(1.4826 * float(np.median(np.abs(history - center))), _SPREAD_FLOOR * max(abs(center), 1.0))
+        scale = max(_MAD_TO_SIGMA * float(np.median(np.abs(history - center))), _SPREAD_FLOOR * max(abs(center), 1.0))
         side = np.sign(value - center)
         if not np.all(side * (same - center) > self.sensitivity * scale):
             return None

@@ -5,7 +5,7 @@ redraws the chart of every judged metric (each check adds a point, so none
 can be reused), and a chart is only a line, a band, some marks, grid lines
 and axis labels. matplotlib took about 50 ms per chart and pygal as long at
 a year of points (its cost is per point), together more than half of a warm
-check; writing the elements directly takes about 1 ms (bench/SPEED.md).
+check; writing the elements directly takes about 3 ms.
 
 The SVG holds no script and no text a dataset provides: the only text is axis
 labels and mark tooltips formatted from numbers and dates, and the template
@@ -118,16 +118,19 @@ def metric_chart_svg(points: pd.DataFrame) -> str:
     low, high = _value_range(np.concatenate([values, lower, upper]))
     ticks = _nice_ticks(low, high, Y_TICKS)
     low, high = min(low, ticks[0]), max(high, ticks[-1])
-    y = _scale(values, (low, high), HEIGHT - BOTTOM, TOP)
+
+    def to_y(numbers: np.ndarray) -> np.ndarray:  # SVG y grows downwards
+        return _scale(np.clip(numbers, low, high), (low, high), HEIGHT - BOTTOM, TOP)
+
+    y = to_y(values)
     has_band = np.isfinite(lower) & np.isfinite(upper)
-    y_lower = _scale(np.clip(lower, low, high), (low, high), HEIGHT - BOTTOM, TOP)
-    y_upper = _scale(np.clip(upper, low, high), (low, high), HEIGHT - BOTTOM, TOP)
+    y_lower, y_upper = to_y(lower), to_y(upper)
 
     return _SVG.render(
         width=WIDTH, height=HEIGHT, left=LEFT, right=WIDTH - RIGHT, bottom=HEIGHT - BOTTOM,
         grid=GRID_COLOR, band_color=BAND_COLOR, value_color=VALUE_COLOR,
         fail_color=FAIL_COLOR, incident_color=INCIDENT_COLOR,
-        y_ticks=[_Tick(_round(_scale(np.array([t]), (low, high), HEIGHT - BOTTOM, TOP)[0]), _number(t)) for t in ticks],
+        y_ticks=[_Tick(_round(at), _number(t)) for at, t in zip(to_y(np.array(ticks)), ticks)],
         x_ticks=_date_ticks(stamps, seconds),
         lines=[_points(x[run], y[run]) for run in _runs(np.isfinite(values))],
         bands=[_points(np.r_[x[run], x[run][::-1]], np.r_[y_upper[run], y_lower[run][::-1]])

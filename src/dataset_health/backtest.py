@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,15 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from dataset_health.archive.schema import KEY_COLUMNS, TIMESTAMP, infer_text_fields, parse_number, parse_timestamp
+from dataset_health.archive.schema import (
+    KEY_COLUMNS,
+    TIMESTAMP,
+    infer_text_fields,
+    is_missing,
+    metric_column,
+    parse_number,
+    parse_timestamp,
+)
 from dataset_health.detector_config import AUTO, DetectorConfig, resolve_config
 from dataset_health.detectors import FAIL, INSUFFICIENT_HISTORY, PASS, Verdict
 from dataset_health.errors import BadInputError, ConfigError, SchemaError
@@ -37,6 +46,8 @@ VERDICT_COLUMNS = ("timestamp", "is_anomaly", "status", "score", "failed_metrics
 # A multivariate verdict names the columns whose share of the score is at
 # least this (or else its largest one) as the failed metrics.
 _CONTRIBUTION_SHARE = 0.25
+# The archive's freshness metric; a date column is watched as one of these.
+FRESHNESS_LAG = "freshness_lag_hours"
 
 
 @dataclass(frozen=True)
@@ -162,7 +173,14 @@ def backtest(
 
 
 def prepare(frame: pd.DataFrame, *, metrics: list[str] | None = None, timestamp_column: str = TIMESTAMP) -> ArchiveSeries:
-    """The watched metrics of ``frame`` as floats in time order."""
+    """The watched metrics of ``frame`` as floats in time order.
+
+    A column of dates (the newest date in the data, such as ``max_key_date``)
+    is watched as its freshness lag: the hours from that date to the
+    update, named ``freshness_lag_hours__<column>``, the archive's own
+    freshness metric. A date that goes back, or stops moving while updates
+    go on, is a stale load; the date itself only grows.
+    """
     if timestamp_column not in frame.columns:
         raise SchemaError(f"the archive has no timestamp column {timestamp_column!r}; "
                           f"columns: {', '.join(map(str, frame.columns))}")
@@ -170,8 +188,15 @@ def prepare(frame: pd.DataFrame, *, metrics: list[str] | None = None, timestamp_
         raise BadInputError("the archive has no rows")
     stamps = _parse_timestamps(frame[timestamp_column])
     order = np.argsort(stamps.asi8, kind="stable")  # ties keep their input order
-    watched = _watched_metrics(frame, metrics, timestamp_column)
-    values = {name: _as_numbers(frame[name])[order] for name in watched}
+    skip = set(KEY_COLUMNS) | {timestamp_column}
+    text = infer_text_fields(frame)
+    dates = {c: _as_dates(frame[c]) for c in text if c not in skip}
+    lags = {metric_column(FRESHNESS_LAG, c): (stamps - dated).total_seconds().to_numpy() / 3600
+            for c, dated in dates.items() if dated is not None}
+    numeric = {c: _as_numbers(frame[c]) for c in frame.columns if c not in skip and c not in text}
+    available = {**{c: v for c, v in numeric.items() if np.isfinite(v).any()}, **lags}
+    watched = _watched_metrics(available, list(numeric) + list(dates), metrics)
+    values = {name: available[name][order] for name in watched}
     return ArchiveSeries(stamps[order], order, values, frame[timestamp_column])
 
 
@@ -306,26 +331,45 @@ def _parse_timestamps(column: pd.Series) -> pd.DatetimeIndex:
     return pd.DatetimeIndex(stamps).tz_localize(None)
 
 
-def _watched_metrics(frame: pd.DataFrame, metrics: list[str] | None, timestamp_column: str) -> list[str]:
-    skip = set(KEY_COLUMNS) | {timestamp_column}
-    text = infer_text_fields(frame)
-    numeric = [c for c in frame.columns if c not in skip and c not in text and _has_numbers(frame[c])]
+def _watched_metrics(available: Mapping[str, np.ndarray], columns: list[str], metrics: list[str] | None) -> list[str]:
+    """The metrics to watch: ``metrics`` (a date column stands for its lag), or every one available."""
     if metrics is None:
-        if not numeric:
+        if not available:
             raise BadInputError("the archive has no numeric metric column to watch")
-        return numeric
+        return list(available)
     if not metrics:
         raise ConfigError("metrics is empty: name at least one column, or pass None to watch every numeric column")
+    watched = []
     for name in metrics:
-        if name not in frame.columns:
-            raise SchemaError(f"the archive has no column {name!r}; numeric columns: {', '.join(numeric) or 'none'}")
-        if name not in numeric:
-            raise BadInputError(f"column {name!r} holds no numbers to watch")
-    return list(dict.fromkeys(metrics))
+        lag = metric_column(FRESHNESS_LAG, name)
+        if name not in available and lag in available:
+            name = lag
+        elif name not in columns and name not in available:
+            raise SchemaError(f"the archive has no column {name!r}; "
+                              f"numeric columns: {', '.join(available) or 'none'}")
+        elif name not in available:
+            raise BadInputError(f"column {name!r} holds no numbers or dates to watch")
+        watched.append(name)
+    return list(dict.fromkeys(watched))
 
 
-def _has_numbers(column: pd.Series) -> bool:
-    return bool(np.isfinite(_as_numbers(column)).any())
+def _as_dates(column: pd.Series) -> pd.DatetimeIndex | None:
+    """A column of ISO 8601 dates as naive UTC (missing ones NaT), or None
+    when any value is something else: a text column is not guessed at."""
+    parsed = []
+    for value in column:
+        if is_missing(value) or (isinstance(value, str) and not value.strip()):
+            parsed.append(pd.NaT)
+            continue
+        try:
+            stamp = datetime.fromisoformat(str(value).strip())
+        except ValueError:
+            return None
+        if stamp.tzinfo is not None:
+            stamp = stamp.astimezone(timezone.utc).replace(tzinfo=None)
+        parsed.append(stamp)
+    dates = pd.DatetimeIndex(parsed)
+    return None if dates.isna().all() else dates
 
 
 def _as_numbers(column: pd.Series) -> np.ndarray:

@@ -338,7 +338,8 @@ def replay(ctx: click.Context, dataset: str, last: int) -> None:
 @click.argument("archive_csv", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="Where to write the verdicts CSV (one row per archive row, same order).")
-@click.option("--metrics", help="Comma-separated columns to watch (default: every numeric column).")
+@click.option("--metrics", help=("Comma-separated columns to watch (default: every numeric column; "
+                                 "a date column is watched as its freshness lag)."))
 @click.option("--detector", default="auto", show_default=True,
               help="A detector name, or 'auto' for the recommended configuration.")
 @click.option("--timestamp-column", default="timestamp", show_default=True)

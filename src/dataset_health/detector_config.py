@@ -127,6 +127,13 @@ class DetectorConfig:
         return cls(data["detector"], dict(params), tuple(overrides), data.get("label"))
 
 
+#: Metrics that only an archive from elsewhere holds, named as in it, that
+#: count only when they go up like ours: a backtest's date column watched as
+#: its lag (:func:`dataset_health.backtest.prepare`), and null or missing
+#: counts under other tools' names (``null_count``, ``missing_percent``). Nulls
+#: that fall are a fix, not an incident.
+FOREIGN_UPWARD_METRICS = ("freshness_lag_hours__*", "*null*", "*missing*")
+
 #: The recommended configuration ("auto"): the consensus z-score with the
 #: parameters of the shipped health suite (``suites/dataset_health_default.json``),
 #: where deletes, duplicate keys, freshness lag and null fractions only
@@ -141,6 +148,7 @@ DEFAULT_CONFIG = DetectorConfig(
         ("duplicate_key_count", {"direction": "up"}),
         ("freshness_lag_hours", {"direction": "up"}),
         ("null_fraction__*", {"direction": "up"}),
+        *((pattern, {"direction": "up"}) for pattern in FOREIGN_UPWARD_METRICS),
     ),
     label=AUTO,
 )

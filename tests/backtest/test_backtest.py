@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dataset_health.backtest import MetricVerdicts, any_metric_fails, backtest
-from dataset_health.detector_config import DEFAULT_CONFIG, SUITE_EXPECTATION, DetectorConfig, resolve_config
+from dataset_health.backtest import MetricVerdicts, any_metric_fails, backtest, prepare
+from dataset_health.detector_config import DEFAULT_CONFIG, FOREIGN_UPWARD_METRICS, SUITE_EXPECTATION, DetectorConfig, resolve_config
 from dataset_health.detectors import DETECTORS
 from dataset_health.detectors.baselines import ElementaryZScore
 from dataset_health.errors import BadInputError, ConfigError, SchemaError
@@ -92,6 +92,37 @@ def test_every_numeric_column_is_watched_and_text_is_ignored() -> None:
     assert "rows_deleted" in failed  # 0 -> n is an infinite ratio for Deequ
 
 
+def _with_newest_date(rows: int = 40, *, stale_row: int = 30) -> pd.DataFrame:
+    """A daily archive whose ``max_key_date`` is the day before each update,
+    except at ``stale_row``, where it goes back three days."""
+    frame = daily_archive(rows)
+    newest = pd.to_datetime(frame["timestamp"]).dt.normalize() - pd.Timedelta(days=1)
+    newest[stale_row] = newest[stale_row - 1] - pd.Timedelta(days=3)
+    return frame.assign(max_key_date=newest.dt.strftime("%Y-%m-%d"))
+
+
+def test_a_date_column_is_watched_as_its_freshness_lag() -> None:
+    frame = _with_newest_date()
+    series = prepare(frame.astype(str))
+    lag = series.values["freshness_lag_hours__max_key_date"]
+    assert lag[0] == 30.0 and lag[30] == 30.0 + 4 * 24  # update at 06:00, a day after the date; then 3 days back from the previous one
+    assert "max_key_date" not in series.metrics
+
+    result = backtest(frame, detector="auto")
+    assert result.loc[30, "failed_metrics"] == "freshness_lag_hours__max_key_date"
+    assert "freshness_lag_hours__max_key_date" not in ",".join(result["failed_metrics"].drop(30))
+    named = backtest(frame, metrics=["max_key_date"], detector="auto")
+    assert named["is_anomaly"].tolist() == [int(row == 30) for row in range(len(frame))]
+
+
+def test_a_column_of_dates_and_words_is_text() -> None:
+    frame = _with_newest_date().astype(str)
+    frame.loc[12, "max_key_date"] = "yesterday"
+    assert not any(m.startswith("freshness_lag_hours") for m in prepare(frame).metrics)
+    with pytest.raises(BadInputError, match="column 'max_key_date' holds no numbers or dates"):
+        prepare(frame, metrics=["max_key_date"])
+
+
 def test_metrics_restricts_what_is_watched() -> None:
     frame, _ = labelled_archive(60)
     result = backtest(frame, metrics=["row_count"], detector="deequ_relative_rate_of_change")
@@ -149,6 +180,15 @@ def test_auto_is_the_default_config() -> None:
     assert DEFAULT_CONFIG.params_for("rows_created")["direction"] == "both"
 
 
+@pytest.mark.parametrize("column", ["null_count", "null_Date added", "missing_percent", "null_fraction__judge"])
+def test_the_default_fails_nulls_that_rise_and_passes_nulls_that_fall(column: str) -> None:
+    frame = daily_archive(40).drop(columns="null_fraction__judge")
+    nulls = np.full(40, 10.0)
+    nulls[25], nulls[32:] = 40.0, 0.0  # a null explosion, then the nulls filled in
+    result = backtest(frame.assign(**{column: nulls}), metrics=[column], detector="auto")
+    assert result["is_anomaly"].tolist() == [int(row == 25) for row in range(40)]
+
+
 def test_default_config_runs_the_shipped_suite() -> None:
     """DEFAULT_CONFIG and suites/dataset_health_default.json must say the same.
 
@@ -163,7 +203,8 @@ def test_default_config_runs_the_shipped_suite() -> None:
         for key, value in rule.items():
             if key in params:
                 assert params[key] == value, (column, key)
-    overridden = {pattern for pattern, _ in DEFAULT_CONFIG.overrides}
+    # The rest name metrics that only archives from elsewhere hold.
+    overridden = {pattern for pattern, _ in DEFAULT_CONFIG.overrides} - set(FOREIGN_UPWARD_METRICS)
     assert overridden <= {r["column"] for r in rules}
 
 

@@ -83,6 +83,29 @@ def test_a_constant_metric_fails_on_any_change_with_a_finite_score() -> None:
     assert verdict.lower < 14 < verdict.upper and "constant over" in verdict.reason
 
 
+def test_every_schema_change_fails_though_past_ones_widen_the_spread() -> None:
+    # Two schema changes a year: the deviation of all history would pass the second.
+    columns = np.r_[[24.0] * 150, [25.0] * 150, 26.0]
+    verdict = ConsensusZ().check(columns, metric="column_count")
+    assert verdict.status == FAIL and verdict.score > ConsensusZ().sensitivity
+    assert verdict.expected == 25.0 and verdict.lower < 25 < verdict.upper < 26
+    assert "held 25 for 150 updates and moved 1 time in 300 past updates: a change of level" in verdict.reason
+    # The plain z-score of the same value, for contrast: within four deviations.
+    assert abs(26.0 - columns[:-1].mean()) / columns[:-1].std() < 4
+
+
+@pytest.mark.parametrize(("previous", "value", "direction", "status"), [
+    ([0.0] * 150 + [7.0], 0.0, "both", PASS),  # back to the usual level after a blip: not a new level
+    ([0.1] * 300, 0.05, "up", PASS),  # nulls that fall, where only a rise counts
+    ([0.1] * 300, 0.2, "up", FAIL),
+    (np.tile([24.0] * 40 + [25.0] * 40, 4), 26.0, "both", PASS),  # moved at 7 of 319 updates (2%): judged by spread
+])
+def test_only_a_rarely_moving_metric_leaving_its_level_is_a_change_of_level(previous, value, direction, status) -> None:
+    verdict = ConsensusZ(direction=direction, seasonality="none").check(np.append(previous, value))
+    assert verdict.status == status, verdict.reason
+    assert "a change of level" not in verdict.reason or status == FAIL
+
+
 def test_the_band_of_a_count_stops_at_zero() -> None:
     rng = np.random.default_rng(1)
     counts = np.where(rng.random(200) < 0.1, 5_000.0, 50.0)  # rare big loads widen the band

@@ -19,7 +19,10 @@ four past values); asking both to agree halves the false alarms of a plain
 z-score at nearly the same recall (tuning notes in ``bench/tune_default.py``).
 
 A metric constant over its history fails on any real change and only then:
-its spread is floored at a tenth of a percent of its level. A step to a new
+its spread is floored at a tenth of a percent of its level. So does a
+metric that hardly ever moves (at most 1% of updates, as ``column_count``
+does at a schema change) when it leaves the level it held: its past steps
+would otherwise widen the deviation until the next one passes. A step to a new
 level fails once, when it happens, not at every update until the history
 catches up: a value equal to the previous update's passes, and so does one
 within a deviation of a previous value that was already as far out.
@@ -69,6 +72,10 @@ _DAY_OFF = 7  # the phase of holidays, judged with weekends
 _MONTHLY_REPEATS = 2
 _MONTHLY_FLOOR = 0.1
 _PHASES = 24
+# A metric that moved at no more than this share of past updates (and has
+# this many) is judged against the level it held: see ``_held_for``.
+_RARE_MOVES = 0.01
+_MIN_HELD = 10
 
 
 class ConsensusZ(_SeriesDetector):
@@ -157,8 +164,42 @@ class ConsensusZ(_SeriesDetector):
             status = PASS
             note = (f"it holds the previous update's {fmt(history[-1])}, which was already as far out: "
                     "the change was judged when it happened")
+        if status == PASS:
+            held = self._held_for(history, value)
+            if held is not None:
+                return self._leaves_held_level(metric, history, value, held)
         return Verdict(status, round(score, 4), float(value), mean, lower, upper, int(history.size), self.name,
                        reason(metric, value, mean, lower, upper, usual=judged.usual, note=note))
+
+    def _held_for(self, history: np.ndarray, value: float) -> int | None:
+        """How many updates the previous value held, when ``value`` leaves it
+        and the metric hardly ever moves (``column_count``: every past step
+        was a schema change), else None.
+
+        Past steps widen the deviation, so the second schema change of a
+        year would pass a z-score; a metric that moved at no more than 1% of
+        past updates is judged against the level it held instead. A return
+        to the usual level after a one-update blip is not a change of level.
+        """
+        if history.size < max(self.min_history, _MIN_HELD) or value == history[-1] or history[-1] != history[-2]:
+            return None
+        moves = np.flatnonzero(np.diff(history))
+        if moves.size > _RARE_MOVES * (history.size - 1) or _directed(value - history[-1], self.direction) == 0:
+            return None
+        return int(history.size - (moves[-1] + 1 if moves.size else 0))
+
+    def _leaves_held_level(self, metric: str, history: np.ndarray, value: float, held: int) -> Verdict:
+        """A fail for a step away from a level held by a metric that rarely moves, scored like a constant metric."""
+        level = float(history[-1])
+        floor = _SPREAD_FLOOR * max(abs(level), 1.0)
+        lower = None if self.direction == "up" else level - self.sensitivity * floor
+        upper = None if self.direction == "down" else level + self.sensitivity * floor
+        moves = int(np.count_nonzero(np.diff(history)))
+        note = (f"it held {fmt(level)} for {held} updates and moved {moves} {'time' if moves == 1 else 'times'} "
+                f"in {history.size} past updates: a change of level")
+        return Verdict(FAIL, round(abs(value - level) / floor, 4), float(value), level, lower, upper,
+                       int(history.size), self.name, reason(metric, value, level, lower, upper,
+                                                             usual="the held level", note=note))
 
     def _same_day_of_past_months(self, history: np.ndarray, stamps: np.ndarray | None, value: float,
                                  stamp: int | None) -> np.ndarray | None:

@@ -122,6 +122,18 @@ def test_hourly_updates_are_compared_with_the_same_hour() -> None:
     assert verdict.status == FAIL and f"usual {stamps[-1].hour:02d}:00" in verdict.reason
 
 
+def test_twice_daily_updates_are_compared_by_weekday() -> None:
+    stamps = pd.date_range("2024-01-01 06:00", periods=2 * 7 * 30, freq="12h")  # ends on a Sunday evening
+    usual = np.where(stamps.dayofweek < 5, 5_000.0, 1_000.0)
+    values = usual * np.random.default_rng(3).lognormal(0, 0.08, stamps.size)
+    sunday = ConsensusZ().check(values, stamps, metric="rows_created")
+    assert sunday.status == PASS and "usual Sunday" in sunday.reason
+    # A Monday at Sunday's level: within the spread of all history, not of Mondays.
+    monday = ConsensusZ().check(np.append(values, 1_000.0), stamps.append(pd.DatetimeIndex(["2024-07-29 06:00"])),
+                                metric="rows_created")
+    assert monday.status == FAIL and "usual Monday" in monday.reason, monday.reason
+
+
 def test_a_sparse_count_is_judged_by_the_size_of_past_non_zero_values() -> None:
     rng = np.random.default_rng(3)
     deletes = np.where(rng.random(300) < 0.1, rng.integers(50, 400, 300), 0).astype(float)

@@ -5,9 +5,10 @@ seasonal cycle a value is judged against the mean and (population) deviation
 of the whole usable history: expanding, like Deequ's OnlineNormal, but
 without the tested point, which would hide an anomaly in its own baseline.
 
-With a cycle (hour of day for hourly updates, weekday for daily ones) the
-value is compared with the mean of its own phase, and it fails only when
-two measures of the spread agree that it is far:
+With a cycle (hour of day for hourly updates, weekday for daily ones and
+for two to four a day) the value is compared with the mean of its own
+phase, and it fails only when two measures of the spread agree that it is
+far:
 
 - the deviation of its own phase's past values: honest about a phase that
   is noisier than the others, but shaky with few values;
@@ -72,6 +73,7 @@ _DAY_OFF = 7  # the phase of holidays, judged with weekends
 _MONTHLY_REPEATS = 2
 _MONTHLY_FLOOR = 0.1
 _PHASES = 24
+_FEW_A_DAY = (pd.Timedelta(hours=6), pd.Timedelta(days=1))  # spacings judged by weekday, as daily ones
 # A metric that moved at no more than this share of past updates (and has
 # this many) is judged against the level it held: see ``_held_for``.
 _RARE_MOVES = 0.01
@@ -94,7 +96,8 @@ class ConsensusZ(_SeriesDetector):
         How many of the newest past values form the baseline (None: all).
     seasonality : {"auto", "none", "hour_of_day", "day_of_week"}, default="auto"
         The seasonal view. "auto" takes the hour of day for hourly updates
-        and the weekday for daily ones, from the newest 200 timestamps.
+        and the weekday for daily ones and for two to four a day, from the
+        newest 200 timestamps.
     holidays : None, "us_federal" or list of dates, default=None
         With the weekday view, an update on a holiday is compared with past
         holidays and weekends (days off), and holidays leave their
@@ -288,7 +291,12 @@ class ConsensusZ(_SeriesDetector):
         if self.seasonality != "auto":
             return self.seasonality
         recent = pd.DatetimeIndex(stamps[-_CADENCE_SPAN:].astype("datetime64[ns]"))
-        return {"hourly": "hour_of_day", "daily": "day_of_week"}.get(infer_cadence(recent).name)
+        cadence = infer_cadence(recent)
+        if cadence.name == "regular" and _FEW_A_DAY[0] <= cadence.step < _FEW_A_DAY[1]:
+            # Two to four updates a day are compared by weekday, all of a
+            # day's updates together: the weekly pattern is still there.
+            return "day_of_week"
+        return {"hourly": "hour_of_day", "daily": "day_of_week"}.get(cadence.name)
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,23 @@ shared; 4 stays. Trimming outliers from the spread, excluding the detector's
 own alarms from the baseline (again with the step rule: 0.596 / 1.46 shared
 when a run of three alarms readmits them), and adding a rank test for new
 extremes all scored lower on both sets and were dropped.
+
+2026-11-28, on top of that (shared / synthetic, F1 / false alarms per 100):
+a backtest watches a date column (``max_key_date``) as its freshness lag,
+and null counts under other names only count when they rise: 0.639 / 0.54
+shared (NYC 0.70 -> 0.80, S&P 0.50 -> 0.57), synthetic unchanged. A metric
+that moved at no more than 1% of past updates fails when it leaves a level
+held for two updates or more: synthetic 0.747 / 1.76, shared unchanged; at
+2% 0.634 / 0.59 and 0.741 / 1.82, at 5% 0.634 / 0.59 and 0.705 / 2.45, and
+without the "held" condition a count's return to 0 after a blip failed
+(S&P 0.44). Two to four updates a day compared by weekday: synthetic
+0.753 / 1.76 (twice daily 0.68 -> 0.76). Dropped: run rules in the manner
+of Western Electric (2 of 3 beyond 2.5 deviations: 0.646 / 1.48 shared,
+0.589 / 4.73 synthetic; 3 of 3 beyond 2.5: 0.642 / 1.14 and 0.610 / 4.31),
+robust spreads (median deviation: 0.558 / 1.26 and 0.631 / 4.18; the
+larger of it and half the deviation: 0.592 / 0.88 and 0.677 / 3.16; a 2%
+trimmed deviation: 0.575 / 1.04 and 0.665 / 3.27), and judging a repeated
+non-zero sparse count afresh (0.639 / 0.54 and 0.716 / 1.79).
 """
 
 from __future__ import annotations

@@ -368,7 +368,10 @@ def _as_dates(column: pd.Series) -> pd.DatetimeIndex | None:
         if stamp.tzinfo is not None:
             stamp = stamp.astimezone(timezone.utc).replace(tzinfo=None)
         parsed.append(stamp)
-    dates = pd.DatetimeIndex(parsed)
+    try:
+        dates = pd.DatetimeIndex(parsed)
+    except pd.errors.OutOfBoundsDatetime:  # a sentinel such as 9999-12-31: not a newest date to watch
+        return None
     return None if dates.isna().all() else dates
 
 

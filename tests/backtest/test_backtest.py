@@ -85,6 +85,7 @@ def test_verdict_columns_say_what_failed() -> None:
 def test_every_numeric_column_is_watched_and_text_is_ignored() -> None:
     frame = daily_archive(40)
     frame["note"] = "hello"
+    frame["rows_deleted"] = frame["rows_deleted"].astype(object)
     frame.loc[3, "rows_deleted"] = ""  # empty in a CSV: missing, not text
     result = backtest(frame.astype(str), detector="deequ_relative_rate_of_change")
     failed = {m for names in result["failed_metrics"] for m in names.split(",") if m}
@@ -115,9 +116,10 @@ def test_a_date_column_is_watched_as_its_freshness_lag() -> None:
     assert named["is_anomaly"].tolist() == [int(row == 30) for row in range(len(frame))]
 
 
-def test_a_column_of_dates_and_words_is_text() -> None:
+@pytest.mark.parametrize("odd", ["yesterday", "9999-12-31"])
+def test_a_column_of_dates_and_words_or_sentinels_is_text(odd: str) -> None:
     frame = _with_newest_date().astype(str)
-    frame.loc[12, "max_key_date"] = "yesterday"
+    frame.loc[12, "max_key_date"] = odd
     assert not any(m.startswith("freshness_lag_hours") for m in prepare(frame).metrics)
     with pytest.raises(BadInputError, match="column 'max_key_date' holds no numbers or dates"):
         prepare(frame, metrics=["max_key_date"])

@@ -12,10 +12,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from dataset_health.detectors._robust import mad_sigma
 from dataset_health.detectors.calendar import holiday_mask
 
 _MAX_GRID_GROWTH = 3  # a grid over three times the updates means huge gaps: use update order
-_MAD_TO_SIGMA = 1.4826
 
 
 class SeasonalGrid:
@@ -56,9 +56,7 @@ class SeasonalGrid:
             return 0.0
         both = self.observed[lag:] & self.observed[:-lag]
         steps = (self.values[lag:] - self.values[:-lag])[both]
-        if steps.size == 0:
-            return 0.0
-        return _MAD_TO_SIGMA * float(np.median(np.abs(steps - np.median(steps)))) / np.sqrt(2)
+        return mad_sigma(steps) / np.sqrt(2)
 
     def spans_week(self, period: int) -> bool:
         """Whether ``period`` slots make a week (the cycle a holiday is judged in)."""

@@ -32,6 +32,7 @@ from threadpoolctl import threadpool_limits
 from dataset_health.detectors._counts import CountModel, is_discrete_count
 from dataset_health.detectors._forest import upper_tail_scale
 from dataset_health.detectors._reason import fmt
+from dataset_health.detectors._robust import mad_sigma
 from dataset_health.detectors.base import (
     FAIL,
     INSUFFICIENT_HISTORY,
@@ -57,7 +58,6 @@ SHARED_CONSTRAINTS: dict[str, list[Any]] = {
     "refit_every": [None, Interval(1, None)],
 }
 
-_MAD_TO_SIGMA = 1.4826
 _MIN_PRESENT = 0.5  # a column numeric in fewer training rows than this share is left out
 _MIN_GROUP = 4  # seasonal groups smaller than this use the whole column
 _CLIP = 1000.0  # z-scores beyond this carry no more information, only overflow risk
@@ -203,7 +203,7 @@ class MultivariateDetector(BaseMultivariateDetector):
             if chosen.size < (_MIN_GROUP if group != -1 else 1):
                 continue
             center = float(np.median(chosen))
-            spread = _MAD_TO_SIGMA * float(np.median(np.abs(chosen - center)))
+            spread = mad_sigma(chosen, center)
             column.centers[int(group)] = center
             column.scales[int(group)] = max(spread, self._floor(center, kind))
         if -1 not in column.centers:

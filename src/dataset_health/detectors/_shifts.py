@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dataset_health.detectors._robust import mad_sigma
 from dataset_health.detectors._seasons import Baseline, seasonal_baseline
 
-_MAD_TO_SIGMA = 1.4826
 SHIFT_CONFIRMATIONS = 2  # updates failing on the same side that make a new level
 _MIN_BEFORE_SHIFT = 3  # values before a shift needed to call it one
 
@@ -76,7 +76,7 @@ def _beyond(detector: Any, before: np.ndarray, after: np.ndarray) -> bool:
 def _side(detector: Any, baseline: Baseline, after: np.ndarray) -> int:
     """+1 or -1 when every value of ``after`` lies far above or below the baseline, else 0."""
     center = float(np.median(baseline.values))
-    spread = max(_MAD_TO_SIGMA * float(np.median(np.abs(baseline.deviations))), detector._spread_floor(center))
+    spread = max(mad_sigma(baseline.deviations, 0.0), detector._spread_floor(center))
     scores = (after - center) / spread
     return 1 if np.all(scores > detector.sensitivity) else -1 if np.all(scores < -detector.sensitivity) else 0
 
@@ -84,5 +84,5 @@ def new_level(detector: Any, start: int) -> tuple[float, float, pd.Timestamp | N
     """Center and noise (model scale) of the updates since a shift, and its time."""
     z = detector._forward(detector.history_)
     before = np.diff(z[:start])
-    noise = _MAD_TO_SIGMA * float(np.median(np.abs(before - np.median(before)))) / np.sqrt(2) if before.size else 0.0
+    noise = mad_sigma(before) / np.sqrt(2)
     return float(np.median(z[start:])), noise, None if detector.timestamps_ is None else detector.timestamps_[start]

@@ -23,10 +23,10 @@ import numpy as np
 import pandas as pd
 
 from dataset_health.detectors._reason import fmt
+from dataset_health.detectors._robust import mad_sigma
 from dataset_health.detectors._univariate import SHARED_CONSTRAINTS, Estimate, UnivariateDetector
 from dataset_health.detectors.calendar import CLOSED_DAYS, HOLIDAY, day_kind
 
-_MAD_TO_SIGMA = 1.4826
 _MAX_SEASONAL_LAG = pd.Timedelta(days=21)  # a "same weekday" older than this is no reference
 
 
@@ -92,7 +92,7 @@ class _ChangeDetector(UnivariateDetector):
             center, spread = 0.0, 0.0
         else:
             center = float(np.median(self.changes_))
-            spread = _MAD_TO_SIGMA * float(np.median(np.abs(self.changes_ - center)))
+            spread = mad_sigma(self.changes_, center)
         base = float(self.transformed_[ref].mean())
         spread = max(spread, self._spread_floor(base))
         x = float(self._forward(np.array([observed]))[0])

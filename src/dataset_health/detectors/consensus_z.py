@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from dataset_health.detectors._reason import fmt, reason
+from dataset_health.detectors._robust import mad_sigma
 from dataset_health.detectors.base import FAIL, PASS, Interval, Verdict
 from dataset_health.detectors.baselines import _SeriesDetector, _directed
 from dataset_health.detectors.cadence import infer_cadence
@@ -63,7 +64,6 @@ _CADENCE_SPAN = 200
 # the value is judged against all history alone.
 _MIN_PHASE_HISTORY = 3
 _SPREAD_FLOOR = 1e-3
-_MAD_TO_SIGMA = 1.4826  # MAD of a normal distribution times this is its sigma
 # A metric zero this often is zero-inflated; a zero this common among like updates is usual.
 _ZERO_INFLATED = 0.3
 _ZERO_COMMON = 0.05
@@ -225,7 +225,7 @@ class ConsensusZ(_SeriesDetector):
         if same.size < _MONTHLY_REPEATS:
             return None
         center = float(np.median(history))
-        scale = max(_MAD_TO_SIGMA * float(np.median(np.abs(history - center))), _SPREAD_FLOOR * max(abs(center), 1.0))
+        scale = max(mad_sigma(history, center), _SPREAD_FLOOR * max(abs(center), 1.0))
         side = np.sign(value - center)
         if not np.all(side * (same - center) > self.sensitivity * scale):
             return None

@@ -21,11 +21,11 @@ import numpy as np
 import pandas as pd
 
 from dataset_health.detectors._grid import SeasonalGrid
+from dataset_health.detectors._robust import mad_sigma
 from dataset_health.detectors._univariate import SHARED_CONSTRAINTS, Estimate, UnivariateDetector
 from dataset_health.detectors.base import Interval
 from dataset_health.detectors.calendar import holiday_mask
 
-_MAD_TO_SIGMA = 1.4826
 _CYCLES_NEEDED = 2
 _MIN_POINTS = 10  # Holt's trend alone still needs a few points to estimate
 _ESTIMATED_UP_TO = 24  # longest period whose initial states are optimised
@@ -173,9 +173,7 @@ class HoltWinters(UnivariateDetector):
         self.season_ = list(np.asarray(result.season)[n - period:n]) if period else []
         errors = (grid.values - np.asarray(result.fittedvalues))[grid.observed]
         errors = errors[(period or 1):]  # the first cycle only reflects the initial states
-        center = float(np.median(errors)) if errors.size else 0.0
-        scale = _MAD_TO_SIGMA * float(np.median(np.abs(errors - center))) if errors.size else 0.0
-        self.residual_scale_ = max(scale, grid.naive_scale(period))
+        self.residual_scale_ = max(mad_sigma(errors), grid.naive_scale(period))
         self.slot_ = n - 1  # the grid slot the states describe
         self.seen_ = 0
 

@@ -25,10 +25,10 @@ from sklearn.ensemble import IsolationForest
 
 from dataset_health.detectors._features import ClosedDays, without_holidays
 from dataset_health.detectors._forest import ForestScorer, upper_tail_scale
+from dataset_health.detectors._robust import mad_sigma
 from dataset_health.detectors._univariate import SHARED_CONSTRAINTS, Estimate, UnivariateDetector
 from dataset_health.detectors.base import Interval
 
-_MAD_TO_SIGMA = 1.4826
 _RECENT = 7  # values whose median is the recent level
 _CYCLES = 4  # seasons back whose same-phase median is the expectation
 _MIN_ROWS = 30  # training rows below which a forest isolates noise
@@ -151,8 +151,7 @@ class IsolationForestDetector(UnivariateDetector):
         start = self._start()
         residuals = np.array([z[i] - self._expected(z[:i]) for i in range(start, z.size)])
         deviations = np.array([self._deviations(residuals[:j], residuals[j]) for j in range(_RECENT, residuals.size)])
-        center = np.median(deviations, axis=0)
-        self.deviation_scale_ = np.maximum(_MAD_TO_SIGMA * np.median(np.abs(deviations - center), axis=0),
+        self.deviation_scale_ = np.maximum(mad_sigma(deviations, axis=0),
                                            self._spread_floor(float(np.median(z))))
         features = self._features(deviations)
         # Past incidents (and untold holidays) teach the forest that gross

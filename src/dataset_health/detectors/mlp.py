@@ -20,10 +20,10 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPRegressor
 
 from dataset_health.detectors._features import ClosedDays, calendar_features, lag_matrix, without_holidays
+from dataset_health.detectors._robust import mad_sigma
 from dataset_health.detectors._univariate import SHARED_CONSTRAINTS, Estimate, UnivariateDetector
 from dataset_health.detectors.base import Interval
 
-_MAD_TO_SIGMA = 1.4826
 _MAX_LAGS = 24
 _MIN_ROWS = 30  # training rows below which a network learns noise
 _HOLDOUT = 0.2  # newest share of rows that measures forecast errors
@@ -168,7 +168,7 @@ class MLPForecaster(UnivariateDetector):
         z = without_holidays(z, stamps, self.holidays_, self._period())
         self.lags_ = self._lags()
         steps = np.diff(z)
-        self.unit_ = max(_MAD_TO_SIGMA * float(np.median(np.abs(steps - np.median(steps)))), 1e-9)
+        self.unit_ = max(mad_sigma(steps), 1e-9)
         width = self._width()
         inputs, level = self._inputs(lag_matrix(z, width), self._calendar(stamps, z.size)[width:])
         target = (z[width:] - level) / self.unit_
@@ -178,8 +178,7 @@ class MLPForecaster(UnivariateDetector):
             network = self._network().fit(inputs[:split], target[:split])
             errors = (target[split:] - network.predict(inputs[split:])) * self.unit_
             self.network_ = network.set_params(max_iter=50).fit(inputs, target)
-        center = float(np.median(errors))
-        self.residual_scale_ = _MAD_TO_SIGMA * float(np.median(np.abs(errors - center)))
+        self.residual_scale_ = mad_sigma(errors)
         self.recent_ = list(z[-width:])
 
     # -------------------------------------------------------------- judge

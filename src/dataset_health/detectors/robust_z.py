@@ -22,10 +22,10 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from dataset_health.detectors._robust import mad_sigma
 from dataset_health.detectors._seasons import seasonal_baseline, weekly_requirement
 from dataset_health.detectors._univariate import SHARED_CONSTRAINTS, Estimate, UnivariateDetector
 
-_MAD_TO_SIGMA = 1.4826  # MAD of a normal distribution times this is its sigma
 
 
 class RobustZScore(UnivariateDetector):
@@ -119,6 +119,6 @@ class RobustZScore(UnivariateDetector):
     def _estimate(self, observed: float, timestamp: pd.Timestamp | None) -> Estimate:
         baseline = seasonal_baseline(self, self.transformed_, timestamp)
         center = float(np.median(baseline.values))
-        spread = _MAD_TO_SIGMA * float(np.median(np.abs(baseline.deviations)))
+        spread = mad_sigma(baseline.deviations, 0.0)
         usual = f"the usual {baseline.label}" if baseline.label else "the usual"
         return self._gaussian(observed, center, spread, usual=usual)

@@ -24,12 +24,12 @@ import numpy as np
 import pandas as pd
 
 from dataset_health.detectors._grid import SeasonalGrid
+from dataset_health.detectors._robust import mad_sigma
 from dataset_health.detectors._univariate import SHARED_CONSTRAINTS, Estimate, UnivariateDetector
 from dataset_health.detectors.base import Interval, Rule
 from dataset_health.detectors.cadence import period_from_data
 from dataset_health.detectors.calendar import holiday_mask
 
-_MAD_TO_SIGMA = 1.4826
 _CYCLES_NEEDED = 2  # STL needs two full cycles of a period to estimate it
 _LEVEL_SPAN = 7  # deseasonalised values whose median is the current level
 _SEASONAL_SMOOTHER = 15  # cycles the seasonal LOESS spans: a season that changes slowly
@@ -60,7 +60,7 @@ def _without_spikes(values: np.ndarray, periods: tuple[int, ...], threshold: flo
         same = pd.Series(values[phase::span])
         baseline[phase::span] = same.rolling(_SPIKE_CYCLES, center=True, min_periods=1).median().to_numpy()
     deviation = np.abs(values - baseline)
-    scale = _MAD_TO_SIGMA * float(np.median(deviation))
+    scale = mad_sigma(values, baseline)
     if scale <= 0:
         return values
     return np.where(deviation > threshold * scale, baseline, values)
@@ -237,9 +237,7 @@ class STLDetector(UnivariateDetector):
         windows = windows[: max(0, deseasonalised.size - self.span_)]
         forecasts = np.median(windows, axis=1) + self.slope_ * (self.span_ + 1) / 2
         errors = (deseasonalised[self.span_:] - forecasts)[grid.observed[self.span_:]]
-        center = float(np.median(errors)) if errors.size else 0.0
-        scale = _MAD_TO_SIGMA * float(np.median(np.abs(errors - center))) if errors.size else 0.0
-        self.residual_scale_ = max(scale, grid.naive_scale(max(periods, default=None)))
+        self.residual_scale_ = max(mad_sigma(errors), grid.naive_scale(max(periods, default=None)))
         self.recent_ = list(deseasonalised[-self.span_:])
         self.slot_ = grid.values.size - 1
 

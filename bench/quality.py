@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/synthetic.py, 
 
 import synthetic  # noqa: E402
 
+from dataset_health.archive.schema import infer_text_fields  # noqa: E402
 from dataset_health.backtest import prepare, read_csv  # noqa: E402
 from dataset_health.competition import compete, default_contestants  # noqa: E402
 from dataset_health.detector_config import DetectorConfig  # noqa: E402
@@ -117,10 +118,8 @@ def _points(frame: pd.DataFrame) -> int:
 
 
 def _numeric_only(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` without the columns that hold no number (dates, text)."""
-    keep = [c for c in frame.columns
-            if c == "timestamp" or pd.to_numeric(frame[c].replace("", np.nan), errors="coerce").notna().any()]
-    return frame[keep]
+    """``frame`` without the text columns (dates among them), as the backtest tells them apart."""
+    return frame.drop(columns=[c for c in infer_text_fields(frame) if c != "timestamp"])
 
 
 def _empty_as_zero(frame: pd.DataFrame) -> pd.DataFrame:

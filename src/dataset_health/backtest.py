@@ -48,6 +48,7 @@ VERDICT_COLUMNS = ("timestamp", "is_anomaly", "status", "score", "failed_metrics
 _CONTRIBUTION_SHARE = 0.25
 # The archive's freshness metric; a date column is watched as one of these.
 FRESHNESS_LAG = "freshness_lag_hours"
+_EARLIEST_DATE, _LATEST_DATE = datetime(1678, 1, 1), datetime(2262, 1, 1)  # what pandas can hold
 
 
 @dataclass(frozen=True)
@@ -367,11 +368,9 @@ def _as_dates(column: pd.Series) -> pd.DatetimeIndex | None:
             return None
         if stamp.tzinfo is not None:
             stamp = stamp.astimezone(timezone.utc).replace(tzinfo=None)
-        parsed.append(stamp)
-    try:
-        dates = pd.DatetimeIndex(parsed)
-    except pd.errors.OutOfBoundsDatetime:  # a sentinel such as 9999-12-31: not a newest date to watch
-        return None
+        # A sentinel such as 9999-12-31 is no newest date: missing, like an empty cell.
+        parsed.append(stamp if _EARLIEST_DATE <= stamp <= _LATEST_DATE else pd.NaT)
+    dates = pd.DatetimeIndex(parsed)
     return None if dates.isna().all() else dates
 
 

@@ -29,6 +29,7 @@ import pandas as pd
 
 from dataset_health.archive.schema import TIMESTAMP
 from dataset_health.backtest import (
+    FRESHNESS_LAG,
     ArchiveSeries,
     any_metric_fails,
     finish,
@@ -194,7 +195,7 @@ def compete_csv(
         winner = result.winner(for_suite=True)
         template = suite_template(
             winner.config,
-            list(result.series.metrics),
+            _archive_columns(result.series.metrics),
             name=f"dataset_health_{winner.config.detector}",
             description=(f"Written by 'dataset-health compete' from {Path(archive).name}: {winner.name} "
                          f"won with event F1 {winner.scores['f1']:.3f}."),
@@ -264,6 +265,14 @@ def _check_same_times(label_times: pd.Series, archive_times: pd.Series) -> None:
         row = int(np.flatnonzero(differs)[0])
         raise BadInputError(f"label row {row + 1} is for {label_times.iloc[row]!r} but archive row {row + 1} "
                             f"is {archive_times.iloc[row]!r}; labels must follow the archive's rows")
+
+
+def _archive_columns(metrics: tuple[str, ...]) -> list[str]:
+    """The archive columns a suite watches for ``metrics``: a date column's
+    lag (``freshness_lag_hours__<column>``, derived by the backtest) is the
+    archive's own ``freshness_lag_hours``."""
+    prefix = f"{FRESHNESS_LAG}__"
+    return list(dict.fromkeys(FRESHNESS_LAG if m.startswith(prefix) else m for m in metrics))
 
 
 def _write_json(path: str | Path, data: dict[str, Any]) -> None:

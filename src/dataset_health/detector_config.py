@@ -127,12 +127,14 @@ class DetectorConfig:
         return cls(data["detector"], dict(params), tuple(overrides), data.get("label"))
 
 
-#: Metrics that only an archive from elsewhere holds, named as in it, that
-#: count only when they go up like ours: a backtest's date column watched as
-#: its lag (:func:`dataset_health.backtest.prepare`), and null or missing
-#: counts under other tools' names (``null_count``, ``missing_percent``). Nulls
-#: that fall are a fix, not an incident.
-FOREIGN_UPWARD_METRICS = ("freshness_lag_hours__*", "*null*", "*missing*")
+#: More metrics that count only when they go up, under names the shipped
+#: suite does not use: a backtest's date column watched as its lag
+#: (:func:`dataset_health.backtest.prepare`), and null or missing counts as
+#: other tools and archives name them (``null_count``, ``null_<column>``,
+#: ``missing_percent``; our ``null_count__<column>``). Nulls that fall are a
+#: fix, not an incident. Prefixes only, matched case-sensitively, so that
+#: ``non_null_count`` (which falls in a null explosion) keeps both directions.
+FOREIGN_UPWARD_METRICS = ("freshness_lag_hours__*", "null_*", "missing_*")
 
 #: The recommended configuration ("auto"): the consensus z-score with the
 #: parameters of the shipped health suite (``suites/dataset_health_default.json``),

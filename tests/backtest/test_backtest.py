@@ -116,13 +116,19 @@ def test_a_date_column_is_watched_as_its_freshness_lag() -> None:
     assert named["is_anomaly"].tolist() == [int(row == 30) for row in range(len(frame))]
 
 
-@pytest.mark.parametrize("odd", ["yesterday", "9999-12-31"])
-def test_a_column_of_dates_and_words_or_sentinels_is_text(odd: str) -> None:
+def test_a_column_of_dates_and_words_is_text() -> None:
     frame = _with_newest_date().astype(str)
-    frame.loc[12, "max_key_date"] = odd
+    frame.loc[12, "max_key_date"] = "yesterday"
     assert not any(m.startswith("freshness_lag_hours") for m in prepare(frame).metrics)
     with pytest.raises(BadInputError, match="column 'max_key_date' holds no numbers or dates"):
         prepare(frame, metrics=["max_key_date"])
+
+
+def test_a_sentinel_date_is_missing_not_a_reason_to_drop_the_column() -> None:
+    frame = _with_newest_date().astype(str)
+    frame.loc[12, "max_key_date"] = "9999-12-31"
+    lag = prepare(frame).values["freshness_lag_hours__max_key_date"]
+    assert np.isnan(lag[12]) and np.isfinite(np.delete(lag, 12)).all()
 
 
 def test_metrics_restricts_what_is_watched() -> None:
@@ -182,13 +188,22 @@ def test_auto_is_the_default_config() -> None:
     assert DEFAULT_CONFIG.params_for("rows_created")["direction"] == "both"
 
 
-@pytest.mark.parametrize("column", ["null_count", "null_Date added", "missing_percent", "null_fraction__judge"])
+@pytest.mark.parametrize("column", ["null_count", "null_Date added", "missing_percent", "null_count__judge"])
 def test_the_default_fails_nulls_that_rise_and_passes_nulls_that_fall(column: str) -> None:
     frame = daily_archive(40).drop(columns="null_fraction__judge")
-    nulls = np.full(40, 10.0)
-    nulls[25], nulls[32:] = 40.0, 0.0  # a null explosion, then the nulls filled in
-    result = backtest(frame.assign(**{column: nulls}), metrics=[column], detector="auto")
-    assert result["is_anomaly"].tolist() == [int(row == 25) for row in range(40)]
+    rising, falling = np.full(40, 10.0), np.full(40, 10.0)
+    rising[30], falling[30:] = 40.0, 0.0  # a null explosion; the nulls filled in
+    result = backtest(frame.assign(**{column: rising}), metrics=[column], detector="auto")
+    assert result["is_anomaly"].tolist() == [int(row == 30) for row in range(40)]
+    assert backtest(frame.assign(**{column: falling}), metrics=[column], detector="auto")["is_anomaly"].sum() == 0
+    # Judged both ways, the fall is a change of a constant metric.
+    both = backtest(frame.assign(**{column: falling}), metrics=[column], detector="consensus_z")
+    assert both.loc[30, "is_anomaly"] == 1
+
+
+def test_a_count_of_non_null_values_counts_both_ways() -> None:
+    assert DEFAULT_CONFIG.params_for("non_null_count")["direction"] == "both"
+    assert DEFAULT_CONFIG.params_for("null_count")["direction"] == "up"
 
 
 def test_default_config_runs_the_shipped_suite() -> None:

@@ -141,3 +141,16 @@ def test_the_winner_is_written_as_a_health_suite_that_builds(tmp_path, monkeypat
     created = next(e for e in expectations if e.column == "rows_created")
     success, details = created.judge_series(rows)
     assert details["detector"] == "elementary_z" and details["status"] in ("pass", "fail")
+
+
+def test_a_written_suite_watches_a_date_column_as_the_archive_freshness_metric(tmp_path, monkeypatch) -> None:
+    frame, labels = labelled_archive(60)
+    newest = pd.to_datetime(frame["timestamp"]).dt.normalize() - pd.Timedelta(days=1)
+    frame["max_key_date"] = newest.dt.strftime("%Y-%m-%d")
+    frame.to_csv(tmp_path / "archive.csv", index=False)
+    pd.DataFrame({"timestamp": frame["timestamp"], "is_anomaly": labels}).to_csv(tmp_path / "labels.csv", index=False)
+    monkeypatch.setattr("dataset_health.competition.default_contestants", lambda: [DetectorConfig("elementary_z")])
+    result = compete_csv(tmp_path / "archive.csv", labels=tmp_path / "labels.csv", write_suite=tmp_path / "suite.json")
+    assert "freshness_lag_hours__max_key_date" in result.series.metrics
+    columns = [r["kwargs"]["column"] for r in json.loads((tmp_path / "suite.json").read_text())["expectations"]]
+    assert "freshness_lag_hours" in columns and not any(c.startswith("freshness_lag_hours__") for c in columns)

@@ -96,8 +96,10 @@ def test_every_schema_change_fails_though_past_ones_widen_the_spread() -> None:
 
 @pytest.mark.parametrize(("previous", "value", "direction", "status"), [
     ([0.0] * 150 + [7.0], 0.0, "both", PASS),  # back to the usual level after a blip: not a new level
-    ([0.1] * 300, 0.05, "up", PASS),  # nulls that fall, where only a rise counts
-    ([0.1] * 300, 0.2, "up", FAIL),
+    ([0.1] * 150 + [0.12] * 150, 0.05, "up", PASS),  # nulls that fall, where only a rise counts
+    ([0.1] * 150 + [0.12] * 150, 0.2, "up", FAIL),
+    ([0.1] * 150 + [0.12] * 150, 0.12005, "both", PASS),  # within the floor: no change of level
+    ([0.0] * 100 + [40.0] + [0.0] * 100 + [45.0] + [0.0] * 200, 42.0, "up", PASS),  # rare deletes: judged by size
     (np.tile([24.0] * 40 + [25.0] * 40, 4), 26.0, "both", PASS),  # moved at 7 of 319 updates (2%): judged by spread
 ])
 def test_only_a_rarely_moving_metric_leaving_its_level_is_a_change_of_level(previous, value, direction, status) -> None:

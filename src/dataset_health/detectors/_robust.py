@@ -19,7 +19,8 @@ def mad_sigma(values: Any, center: Any = None, *, axis: int | None = None) -> An
 
     ``center`` defaults to the median of ``values`` (along ``axis``); pass
     ``0.0`` for values that are already deviations, or an array of the same
-    shape for deviations from a moving baseline. No values give 0.0.
+    shape for deviations from a moving baseline. No values give 0.0 (without
+    ``axis``).
     With ``axis``, one spread per slice (an array); without, a float.
 
     Examples
@@ -28,7 +29,7 @@ def mad_sigma(values: Any, center: Any = None, *, axis: int | None = None) -> An
     1.4826
     """
     array = np.asarray(values, dtype=float)
-    if array.size == 0:
+    if array.size == 0 and axis is None:
         return 0.0
     if center is None:
         center = np.median(array, axis=axis, keepdims=axis is not None)

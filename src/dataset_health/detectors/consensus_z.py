@@ -6,7 +6,7 @@ of the whole usable history: expanding, like Deequ's OnlineNormal, but
 without the tested point, which would hide an anomaly in its own baseline.
 
 With a cycle (hour of day for hourly updates, weekday for daily ones and
-for two to four a day) the value is compared with the mean of its own
+for updates every 6 to 16 hours) the value is compared with the mean of its own
 phase, and it fails only when two measures of the spread agree that it is
 far:
 
@@ -22,8 +22,9 @@ z-score at nearly the same recall (tuning notes in ``bench/tune_default.py``).
 A metric constant over its history fails on any real change and only then:
 its spread is floored at a tenth of a percent of its level. So does a
 metric that hardly ever moves (at most 1% of updates, as ``column_count``
-does at a schema change) when it leaves the level it held: its past steps
-would otherwise widen the deviation until the next one passes. A step to a new
+does at a schema change) when it leaves the level it held, judged against
+that level: its past steps would otherwise widen the deviation until the
+next one passes. A step to a new
 level fails once, when it happens, not at every update until the history
 catches up: a value equal to the previous update's passes, and so does one
 within a deviation of a previous value that was already as far out.
@@ -73,9 +74,11 @@ _DAY_OFF = 7  # the phase of holidays, judged with weekends
 _MONTHLY_REPEATS = 2
 _MONTHLY_FLOOR = 0.1
 _PHASES = 24
-_FEW_A_DAY = (pd.Timedelta(hours=6), pd.Timedelta(days=1))  # spacings judged by weekday, as daily ones
+# Spacings judged by weekday, as daily ones (infer_cadence calls 16 to 36 hours daily).
+_FEW_A_DAY = (pd.Timedelta(hours=6), pd.Timedelta(hours=16))
+_MONTH_AGO = 27 * _NS_PER_DAY  # the same day of a past month is at least this far back
 # A metric that moved at no more than this share of past updates (and has
-# this many) is judged against the level it held: see ``_held_for``.
+# this many) is judged against the level it held: see ``_leaves_held_level``.
 _RARE_MOVES = 0.01
 _MIN_HELD = 10
 
@@ -96,8 +99,8 @@ class ConsensusZ(_SeriesDetector):
         How many of the newest past values form the baseline (None: all).
     seasonality : {"auto", "none", "hour_of_day", "day_of_week"}, default="auto"
         The seasonal view. "auto" takes the hour of day for hourly updates
-        and the weekday for daily ones and for two to four a day, from the
-        newest 200 timestamps.
+        and the weekday for daily ones and for updates every 6 to 16 hours,
+        from the newest 200 timestamps.
     holidays : None, "us_federal" or list of dates, default=None
         With the weekday view, an update on a holiday is compared with past
         holidays and weekends (days off), and holidays leave their
@@ -168,48 +171,53 @@ class ConsensusZ(_SeriesDetector):
             note = (f"it holds the previous update's {fmt(history[-1])}, which was already as far out: "
                     "the change was judged when it happened")
         if status == PASS:
-            held = self._held_for(history, value)
-            if held is not None:
-                return self._leaves_held_level(metric, history, value, held)
+            left = self._leaves_held_level(metric, history, value)
+            if left is not None:
+                return left
         return Verdict(status, round(score, 4), float(value), mean, lower, upper, int(history.size), self.name,
                        reason(metric, value, mean, lower, upper, usual=judged.usual, note=note))
 
-    def _held_for(self, history: np.ndarray, value: float) -> int | None:
-        """How many updates the previous value held, when ``value`` leaves it
-        and the metric hardly ever moves (``column_count``: every past step
-        was a schema change), else None.
+    def _leaves_held_level(self, metric: str, history: np.ndarray, value: float) -> Verdict | None:
+        """A fail when ``value`` leaves the level its metric held, if the metric
+        hardly ever moves (``column_count``: every past step was a schema
+        change), else None.
 
         Past steps widen the deviation, so the second schema change of a
-        year would pass a z-score; a metric that moved at no more than 1% of
-        past updates is judged against the level it held instead. A return
-        to the usual level after a one-update blip is not a change of level.
+        year would pass a z-score. A metric that moved at no more than 1% of
+        past updates is judged instead against the level it held for at
+        least two updates, its spread floored like a constant metric's. A
+        metric that never moved is that constant case already; a return to
+        the usual level after a one-update blip is not a change of level;
+        and a sparse count (deletes) is still judged by the size of its
+        past non-zero values, since that it happens is not news.
         """
         if history.size < max(self.min_history, _MIN_HELD) or value == history[-1] or history[-1] != history[-2]:
             return None
         moves = np.flatnonzero(np.diff(history))
-        if moves.size > _RARE_MOVES * (history.size - 1) or _directed(value - history[-1], self.direction) == 0:
+        if not 0 < moves.size <= _RARE_MOVES * (history.size - 1) or (value != 0 and _sparse_count(history)):
             return None
-        return int(history.size - (moves[-1] + 1 if moves.size else 0))
-
-    def _leaves_held_level(self, metric: str, history: np.ndarray, value: float, held: int) -> Verdict:
-        """A fail for a step away from a level held by a metric that rarely moves, scored like a constant metric."""
         level = float(history[-1])
         floor = _SPREAD_FLOOR * max(abs(level), 1.0)
+        score = _directed((value - level) / floor, self.direction)
+        if score <= self.sensitivity:
+            return None
         lower = None if self.direction == "up" else level - self.sensitivity * floor
         upper = None if self.direction == "down" else level + self.sensitivity * floor
-        moves = int(np.count_nonzero(np.diff(history)))
-        note = (f"it held {fmt(level)} for {held} updates and moved {moves} {'time' if moves == 1 else 'times'} "
-                f"in {history.size} past updates: a change of level")
-        return Verdict(FAIL, round(abs(value - level) / floor, 4), float(value), level, lower, upper,
-                       int(history.size), self.name, reason(metric, value, level, lower, upper,
-                                                             usual="the held level", note=note))
+        held = int(history.size - (moves[-1] + 1))
+        note = (f"it held {fmt(level)} for {held} updates and moved {moves.size} "
+                f"{'time' if moves.size == 1 else 'times'} in {history.size} past updates: a change of level")
+        return Verdict(FAIL, round(score, 4), float(value), level, lower, upper, int(history.size), self.name,
+                       reason(metric, value, level, lower, upper, usual="the held level", note=note))
 
     def _same_day_of_past_months(self, history: np.ndarray, stamps: np.ndarray | None, value: float,
                                  stamp: int | None) -> np.ndarray | None:
         """The values of this day of the month in past months, when they make
         ``value`` a monthly event (a re-sync on the 1st) rather than an anomaly.
 
-        Daily updates only. Every past same day (at least two) must itself be
+        Updates compared by weekday only (daily, or every 6 to 16 hours),
+        and only days at least four weeks back: on several updates a day, an
+        incident since this morning is not a past month. Every past same day
+        (at least two) must itself be
         far from the history's median, on the same side as ``value`` (by
         median deviations: the events themselves must not widen the scale),
         and ``value`` must be like them: within ``sensitivity`` of their
@@ -221,7 +229,7 @@ class ConsensusZ(_SeriesDetector):
         if stamps is None or stamp is None or self._seasonality(stamps) != "day_of_week":
             return None
         days = pd.DatetimeIndex(np.append(stamps, stamp).astype("datetime64[ns]")).day.to_numpy()
-        same = history[days[:-1] == days[-1]]
+        same = history[(days[:-1] == days[-1]) & (stamps <= stamp - _MONTH_AGO)]
         if same.size < _MONTHLY_REPEATS:
             return None
         center = float(np.median(history))
@@ -293,8 +301,8 @@ class ConsensusZ(_SeriesDetector):
         recent = pd.DatetimeIndex(stamps[-_CADENCE_SPAN:].astype("datetime64[ns]"))
         cadence = infer_cadence(recent)
         if cadence.name == "regular" and _FEW_A_DAY[0] <= cadence.step < _FEW_A_DAY[1]:
-            # Two to four updates a day are compared by weekday, all of a
-            # day's updates together: the weekly pattern is still there.
+            # A few updates a day are compared by weekday, all of a day's
+            # updates together: the weekly pattern is still there.
             return "day_of_week"
         return {"hourly": "hour_of_day", "daily": "day_of_week"}.get(cadence.name)
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,7 @@ from dataset_health.archive.schema import (
     infer_text_fields,
     is_missing,
     metric_column,
+    parse_iso_timestamp,
     parse_number,
     parse_timestamp,
 )
@@ -48,7 +48,6 @@ VERDICT_COLUMNS = ("timestamp", "is_anomaly", "status", "score", "failed_metrics
 _CONTRIBUTION_SHARE = 0.25
 # The archive's freshness metric; a date column is watched as one of these.
 FRESHNESS_LAG = "freshness_lag_hours"
-_EARLIEST_DATE, _LATEST_DATE = datetime(1678, 1, 1), datetime(2262, 1, 1)  # what pandas can hold
 
 
 @dataclass(frozen=True)
@@ -363,13 +362,12 @@ def _as_dates(column: pd.Series) -> pd.DatetimeIndex | None:
             parsed.append(pd.NaT)
             continue
         try:
-            stamp = datetime.fromisoformat(str(value).strip())
-        except ValueError:
+            stamp = parse_iso_timestamp(str(value))
+        except ValueError:  # a sentinel such as 9999-12-31 is no newest date: missing, like an empty cell
+            stamp = pd.NaT
+        if stamp is None:
             return None
-        if stamp.tzinfo is not None:
-            stamp = stamp.astimezone(timezone.utc).replace(tzinfo=None)
-        # A sentinel such as 9999-12-31 is no newest date: missing, like an empty cell.
-        parsed.append(stamp if _EARLIEST_DATE <= stamp <= _LATEST_DATE else pd.NaT)
+        parsed.append(stamp)
     dates = pd.DatetimeIndex(parsed)
     return None if dates.isna().all() else dates
 

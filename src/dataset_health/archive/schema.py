@@ -141,6 +141,23 @@ def parse_number(value: Any) -> float | None:
     return number
 
 
+def parse_iso_timestamp(value: str) -> datetime | None:
+    """A naive UTC datetime from an ISO 8601 string, or None when it is not one.
+
+    Raises ValueError for a date pandas cannot hold (the archive is read
+    back with pandas), such as the sentinel 9999-12-31.
+    """
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    if not _EARLIEST <= parsed <= _LATEST:
+        raise ValueError(f"{value!r} is outside the years {_EARLIEST.year} to {_LATEST.year}")
+    return parsed
+
+
 def parse_timestamp(value: Any) -> datetime:
     """A naive UTC datetime from a string, datetime or pandas Timestamp."""
     if is_missing(value):
@@ -150,16 +167,8 @@ def parse_timestamp(value: Any) -> datetime:
     if isinstance(value, str):
         # Fast path for ISO 8601 (a 100,000-row import parses every timestamp);
         # other spellings go through pandas as before.
-        try:
-            parsed = datetime.fromisoformat(value.strip())
-        except ValueError:
-            pass
-        else:
-            if parsed.tzinfo is not None:
-                parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
-            # The archive is read back with pandas: keep to the dates it can hold.
-            if not _EARLIEST <= parsed <= _LATEST:
-                raise ValueError(f"{value!r} is outside the years {_EARLIEST.year} to {_LATEST.year}")
+        parsed = parse_iso_timestamp(value)
+        if parsed is not None:
             return parsed
     try:
         stamp = pd.Timestamp(value)

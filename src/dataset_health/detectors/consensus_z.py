@@ -197,7 +197,7 @@ class ConsensusZ(_SeriesDetector):
         if not 0 < moves.size <= _RARE_MOVES * (history.size - 1) or (value != 0 and _sparse_count(history)):
             return None
         level = float(history[-1])
-        floor = _SPREAD_FLOOR * max(abs(level), 1.0)
+        floor = _spread_floor(level)
         score = _directed((value - level) / floor, self.direction)
         if score <= self.sensitivity:
             return None
@@ -233,7 +233,7 @@ class ConsensusZ(_SeriesDetector):
         if same.size < _MONTHLY_REPEATS:
             return None
         center = float(np.median(history))
-        scale = max(mad_sigma(history, center), _SPREAD_FLOOR * max(abs(center), 1.0))
+        scale = max(mad_sigma(history, center), _spread_floor(center))
         side = np.sign(value - center)
         if not np.all(side * (same - center) > self.sensitivity * scale):
             return None
@@ -264,7 +264,7 @@ class ConsensusZ(_SeriesDetector):
         # A history without spread still needs a finite scale: a tenth of a
         # percent of its level, so that any real change of a constant metric
         # fails with a score that says how far it went.
-        floor = _SPREAD_FLOOR * max(abs(mean), 1.0)
+        floor = _spread_floor(mean)
         scales = [max(spread, floor) for spread in spreads]
         # The weaker view decides: every view must call the value extreme.
         signed = [(value - mean) / scale for scale in scales]
@@ -350,6 +350,11 @@ class _Season:
         means = np.bincount(keys, weights=history, minlength=_PHASES) / np.maximum(counts, 1)
         pooled = float(np.sqrt(np.mean((history - means[keys]) ** 2)))
         return cls(same, pooled, kind, phase)
+
+
+def _spread_floor(level: float) -> float:
+    """The smallest spread a value is judged by: a tenth of a percent of its level (of 1 near zero)."""
+    return _SPREAD_FLOOR * max(abs(level), 1.0)
 
 
 def _sparse_count(history: np.ndarray) -> bool:

@@ -60,7 +60,7 @@ def _without_spikes(values: np.ndarray, periods: tuple[int, ...], threshold: flo
         same = pd.Series(values[phase::span])
         baseline[phase::span] = same.rolling(_SPIKE_CYCLES, center=True, min_periods=1).median().to_numpy()
     deviation = np.abs(values - baseline)
-    scale = mad_sigma(values, baseline)
+    scale = mad_sigma(deviation, 0.0)
     if scale <= 0:
         return values
     return np.where(deviation > threshold * scale, baseline, values)

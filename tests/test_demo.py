@@ -75,7 +75,7 @@ def test_demo_data_docs_state_rules_and_reasons_in_words(demo_run) -> None:
     assert pages
     html = pages[0].read_text()
     assert "must not be anomalous against its history" in html
-    assert "rows_created 1,073 is 95% below the usual Wednesday 20,818" in html
+    assert "rows_created 1,073 is 95% below the usual Wednesday 20,657" in html
     assert "must arrive on the dataset&#39;s usual cadence" in html or "must arrive on the dataset's usual cadence" in html
     # Rendered in words, not as raw kwargs.
     assert "expect_column_latest_value_to_not_be_anomalous" not in html

@@ -28,4 +28,4 @@ def test_demo_without_webhook_prints_the_alert_it_would_send(tmp_path) -> None:
     assert result.exit_code == 0, result.output
     assert "The alert the owner would get" in result.output
     assert "court_filings: update rev-00729 looks unhealthy, 1 check failed" in result.output
-    assert "rows_created: observed 1,073 against expected 20,818" in result.output
+    assert "rows_created: observed 1,073 against expected 20,657" in result.output

@@ -176,3 +176,51 @@ def test_a_monthly_resync_passes_once_past_months_had_it_but_the_same_spike_mid_
     spike_mid_month = updated.copy()
     spike_mid_month[-1] = 4_500_000  # 2024-05-29
     assert ConsensusZ().check(spike_mid_month, days, metric="rows_updated").status == FAIL
+
+
+def _heavy_tailed_counts() -> np.ndarray:
+    # Update sizes spread over an order of magnitude: a linear band reaches 0.
+    return np.round(np.random.default_rng(3).lognormal(8, 0.5, 200))
+
+
+def test_a_partial_load_of_a_heavy_tailed_count_fails_as_a_ratio_where_the_linear_band_reaches_zero() -> None:
+    counts = _heavy_tailed_counts()
+    partial = np.append(counts, 0.1 * np.median(counts))
+    ratio = ConsensusZ(seasonality="none").check(partial, metric="rows_created")
+    linear = ConsensusZ(seasonality="none", scale="linear").check(partial, metric="rows_created")
+    assert ratio.status == FAIL and "on the log scale" in ratio.reason, ratio.reason
+    assert linear.status == PASS and linear.lower == 0.0, linear.reason
+    # The band is in the metric's own units: above 0, and the geometric mean within it.
+    assert 0 < ratio.lower < ratio.expected < ratio.upper
+    assert ratio.expected == pytest.approx(np.expm1(np.log1p(counts).mean()))
+    assert "below the usual" in ratio.reason and "the mean" not in ratio.reason.split("(")[0]
+
+
+def test_rises_of_a_count_are_judged_on_the_power_scale_which_keeps_a_heavy_tail_from_hiding_them() -> None:
+    counts = _heavy_tailed_counts()
+    for value, status in ((1.5 * np.median(counts), PASS), (5 * np.median(counts), FAIL)):
+        verdict = ConsensusZ(seasonality="none").check(np.append(counts, value), metric="rows_created")
+        assert verdict.status == status and "on the 2/3 power scale" in verdict.reason, verdict.reason
+    # On the log scale the same burst would be within four deviations.
+    log = np.log1p(counts)
+    assert abs(np.log1p(5 * np.median(counts)) - log.mean()) / log.std() < 4
+
+
+@pytest.mark.parametrize("history", [[-3.0, 2.0] * 30, [0.0] * 40 + [5.0] * 20])  # negative; mostly zero
+def test_metrics_that_are_not_plain_counts_stay_on_the_linear_scale(history) -> None:
+    verdict = ConsensusZ(seasonality="none").check(np.append(history, 2.0))
+    assert "scale" not in verdict.reason, verdict.reason
+
+
+def test_the_spread_floor_of_a_constant_count_is_a_tenth_of_a_percent_on_every_scale() -> None:
+    constant = [50_000.0] * 60
+    for scale in ("auto", "linear"):
+        verdict = ConsensusZ(scale=scale).check(constant + [50_300.0], metric="row_count")
+        # The floor is 50 (0.1% of 50,000): 300 is six of them, the band four either side.
+        assert verdict.status == FAIL and verdict.score == pytest.approx(6, rel=0.01), verdict.reason
+        assert verdict.lower == pytest.approx(49_800, rel=1e-4) and verdict.upper == pytest.approx(50_200, rel=1e-4)
+
+
+def test_an_unknown_scale_is_named_in_the_error() -> None:
+    with pytest.raises(ValueError, match="scale"):
+        ConsensusZ(scale="log").check([1.0] * 20)

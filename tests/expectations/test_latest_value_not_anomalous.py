@@ -96,3 +96,20 @@ def test_each_field_carries_its_own_description() -> None:
         constant = getattr(module, f"{name.upper()}_DESCRIPTION")
         assert ExpectColumnLatestValueToNotBeAnomalous.__fields__[name].field_info.description == constant
         assert constant in ExpectColumnLatestValueToNotBeAnomalous.__doc__
+
+
+@pytest.mark.parametrize("batch_factory", ["pandas"], indirect=True)
+def test_scale_reaches_the_detector_and_is_left_out_when_unset(batch_factory) -> None:
+    frame = archive_frame(0)
+    frame["rows_created"] = np.round(np.random.default_rng(3).lognormal(8, 0.5, len(frame)))
+    frame.loc[frame.index[-1], "rows_created"] = 0.05 * frame["rows_created"].median()  # a partial load
+    batch = batch_factory(frame)
+    ratio = batch.validate(ExpectColumnLatestValueToNotBeAnomalous(column="rows_created", seasonality="none"))
+    linear = batch.validate(
+        ExpectColumnLatestValueToNotBeAnomalous(column="rows_created", seasonality="none", scale="linear")
+    )
+    assert ratio.success is False and "on the log scale" in ratio.result["details"]["reason"]
+    assert linear.success is True and "scale" not in linear.result["details"]["reason"]
+    # A detector without scales still works when the field is unset.
+    other = batch.validate(ExpectColumnLatestValueToNotBeAnomalous(column="rows_created", detector="robust_z"))
+    assert other.result["details"]["detector"] == "robust_z"

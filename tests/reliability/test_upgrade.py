@@ -31,7 +31,7 @@ FIXTURE = Path(__file__).resolve().parent / "fixtures" / "upgrade_v0_1"
 # Parameters added since v0.1, with the value that keeps v0.1's behaviour. A
 # new parameter must default to the old behaviour; list it here when adding one.
 ADDED_SINCE_V0_1 = {
-    "expect_column_latest_value_to_not_be_anomalous": {"holidays": None},
+    "expect_column_latest_value_to_not_be_anomalous": {"holidays": None, "scale": None},
 }
 
 

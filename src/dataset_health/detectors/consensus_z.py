@@ -29,6 +29,13 @@ level fails once, when it happens, not at every update until the history
 catches up: a value equal to the previous update's passes, and so does one
 within a deviation of a previous value that was already as far out.
 
+A non-negative metric that is not mostly zero (a count, a size, a
+duration) is judged by its rises on the 2/3 power scale and by its drops
+on the log scale (``_count_scales``): its noise grows with its size and
+its failures are ratios, so a partial load ("x0.2") fails even where busy
+days widen the linear band down to 0. Every rule below runs on the scale
+of the side it judges; bands and reasons are in the metric's own units.
+
 On daily updates, a value far from the usual one passes when the same day
 of past months was just as far, twice or more: a monthly re-sync or full
 load is a calendar event, like the weekday, not an incident.
@@ -47,6 +54,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from dataset_health.detectors._count_scales import LINEAR, Scale, sides
 from dataset_health.detectors._reason import fmt, reason
 from dataset_health.detectors._robust import mad_sigma
 from dataset_health.detectors.base import FAIL, PASS, Interval, Verdict
@@ -105,6 +113,11 @@ class ConsensusZ(_SeriesDetector):
         With the weekday view, an update on a holiday is compared with past
         holidays and weekends (days off), and holidays leave their
         weekday's baseline.
+    scale : {"auto", "linear"}, default="auto"
+        "auto" judges a non-negative metric that is not mostly zero by its
+        rises on the 2/3 power scale and its drops on the log scale (a
+        partial load is "x0.2"); "linear" judges every metric as it is
+        (as this detector did before it had scales).
 
     Attributes
     ----------
@@ -127,16 +140,19 @@ class ConsensusZ(_SeriesDetector):
         "training_window": [None, Interval(2, None)],
         "seasonality": ["auto", "none", "hour_of_day", "day_of_week"],
         "holidays": HOLIDAYS_CONSTRAINT,
+        "scale": ["auto", "linear"],
     }
 
     def __init__(self, *, sensitivity: float = 4.0, direction: str = "both", min_history: int = 10,
-                 training_window: int | None = None, seasonality: str = "auto", holidays: Any = None) -> None:
+                 training_window: int | None = None, seasonality: str = "auto", holidays: Any = None,
+                 scale: str = "auto") -> None:
         self.sensitivity = sensitivity
         self.direction = direction
         self.min_history = min_history
         self.training_window = training_window
         self.seasonality = seasonality
         self.holidays = holidays
+        self.scale = scale
 
     def _verdict(self, history, stamps, value, stamp, metric):
         if self.training_window is not None:
@@ -151,31 +167,60 @@ class ConsensusZ(_SeriesDetector):
             # steps to a new level fails again at every update until the new
             # level dominates its history.
             return self._usual(value, history, f"{metric} {fmt(value)} is unchanged since the previous update")
-        judged = self._judge(history, stamps, value, stamp)
+        judged = [self._side(history, stamps, value, stamp, direction, scale)
+                  for direction, scale in sides(self.direction, self._ratio_scales(history, value))]
+        common = next((j for j in judged if isinstance(j, str)), None)
+        if common is not None:
+            return self._usual(value, history, f"{metric} {common}")
+        failed = [j for j in judged if j.status == FAIL]
+        if not failed:
+            left = self._leaves_held_level(metric, history, value)
+            if left is not None:
+                return left
+        # The side the value lies on speaks; the band joins both sides.
+        worst = max(failed or judged, key=lambda j: j.score)
+        lower = next((j.lower for j in judged if j.lower is not None), None)
+        upper = next((j.upper for j in judged if j.upper is not None), None)
+        return Verdict(worst.status, round(worst.score, 4), float(value), worst.mean, lower, upper,
+                       int(history.size), self.name,
+                       reason(metric, value, worst.mean, lower, upper, usual=worst.usual, note=worst.note))
+
+    def _ratio_scales(self, history: np.ndarray, value: float) -> bool:
+        """Whether rises and drops are judged on the power and log scales (``_count_scales``):
+        a non-negative metric that is not mostly zero, unless ``scale="linear"``."""
+        return (self.scale == "auto" and value >= 0 and history.min() >= 0
+                and np.mean(history == 0) < _ZERO_INFLATED)
+
+    def _side(self, history: np.ndarray, stamps: np.ndarray | None, value: float, stamp: int | None,
+              direction: str, scale: Scale) -> "_Side | str":
+        """The verdict on one side (``direction``) judged on ``scale``, in the metric's own units,
+        or why the value is usual."""
+        past, observed = scale.forward(history), float(scale.forward(value))
+        judged = self._judge(past, stamps, observed, stamp, direction, scale)
         if isinstance(judged, str):
-            return self._usual(value, history, f"{metric} {judged}")
-        score, mean, scales = judged.score, judged.mean, judged.scales
-        widest = max(scales)
-        lower = None if self.direction == "up" else mean - self.sensitivity * widest
-        if lower is not None and lower < 0 <= history.min():
+            return judged
+        score, mean, widest = judged.score, judged.mean, max(judged.scales)
+        lower = None if direction == "up" else mean - self.sensitivity * widest
+        if lower is not None and lower < 0 <= past.min():
             lower = 0.0  # a count or a fraction never was negative: say so, not "expected -3,500 to ..."
-        upper = None if self.direction == "down" else mean + self.sensitivity * widest
-        status, note = (FAIL if score > self.sensitivity else PASS), judged.note
+        upper = None if direction == "down" else mean + self.sensitivity * widest
+        status = FAIL if score > self.sensitivity else PASS
+        usual, note = judged.usual, judged.note
+        if scale is not LINEAR:
+            # Back on the metric's units the scale's mean is not the arithmetic mean.
+            usual, note = usual.replace("the mean", "the usual"), f"{note}, on {scale.label}"
+        # A monthly event is one in the metric's own units: its floors are shares of its level.
         monthly = self._same_day_of_past_months(history, stamps, value, stamp) if status == FAIL else None
         if monthly is not None:
             status = PASS
             note = (f"like the same day of past months, a monthly event: {monthly.size} of them averaged "
                     f"{fmt(monthly.mean())}")
-        if status == FAIL and self._continues_previous_change(history, stamps, value, judged):
+        if status == FAIL and self._continues_previous_change(past, stamps, observed, judged, direction, scale):
             status = PASS
-            note = (f"it holds the previous update's {fmt(history[-1])}, which was already as far out: "
+            note = (f"it holds the previous update's {fmt(float(history[-1]))}, which was already as far out: "
                     "the change was judged when it happened")
-        if status == PASS:
-            left = self._leaves_held_level(metric, history, value)
-            if left is not None:
-                return left
-        return Verdict(status, round(score, 4), float(value), mean, lower, upper, int(history.size), self.name,
-                       reason(metric, value, mean, lower, upper, usual=judged.usual, note=note))
+        return _Side(status, score, scale.inverse(mean), None if lower is None else scale.inverse(lower),
+                     None if upper is None else scale.inverse(upper), usual, note)
 
     def _leaves_held_level(self, metric: str, history: np.ndarray, value: float) -> Verdict | None:
         """A fail when ``value`` leaves the level its metric held, if the metric
@@ -241,7 +286,8 @@ class ConsensusZ(_SeriesDetector):
         spread = max(float(same.std()), _MONTHLY_FLOOR * abs(mean))
         return same if abs(value - mean) <= self.sensitivity * spread else None
 
-    def _judge(self, history: np.ndarray, stamps: np.ndarray | None, value: float, stamp: int | None) -> "_Judged | str":
+    def _judge(self, history: np.ndarray, stamps: np.ndarray | None, value: float, stamp: int | None,
+               direction: str, scale: Scale = LINEAR) -> "_Judged | str":
         """How far ``value`` is from ``history`` by every view, or why it is usual (a common zero)."""
         # A count that is mostly zero (deletes, duplicate keys): that it
         # happens is not news, so a non-zero value is judged by how big past
@@ -264,7 +310,7 @@ class ConsensusZ(_SeriesDetector):
         # A history without spread still needs a finite scale: a tenth of a
         # percent of its level, so that any real change of a constant metric
         # fails with a score that says how far it went.
-        floor = _spread_floor(mean)
+        floor = _spread_floor(mean, scale)
         scales = [max(spread, floor) for spread in spreads]
         # The weaker view decides: every view must call the value extreme.
         signed = [(value - mean) / scale for scale in scales]
@@ -274,10 +320,10 @@ class ConsensusZ(_SeriesDetector):
             note = f"{abs(signed[0]):.1f} deviations from {context}"
         else:
             note = f"{abs(signed[0]):.1f} deviations from {context}, {abs(signed[1]):.1f} from the {season.pattern} pattern"
-        return _Judged(min(_directed(z, self.direction) for z in signed), mean, scales, usual, note)
+        return _Judged(min(_directed(z, direction) for z in signed), mean, scales, usual, note)
 
     def _continues_previous_change(self, history: np.ndarray, stamps: np.ndarray | None, value: float,
-                                   judged: "_Judged") -> bool:
+                                   judged: "_Judged", direction: str, scale: Scale) -> bool:
         """Whether ``value`` holds a change already judged: the previous
         value was itself as far out, judged against its own past and its own
         phase, and ``value`` lies within one deviation of it. (Against the
@@ -286,7 +332,7 @@ class ConsensusZ(_SeriesDetector):
         if abs(value - previous) > min(judged.scales) or history.size <= self.min_history:
             return False
         before = self._judge(history[:-1], None if stamps is None else stamps[:-1], previous,
-                             None if stamps is None else int(stamps[-1]))
+                             None if stamps is None else int(stamps[-1]), direction, scale)
         return not isinstance(before, str) and before.score > self.sensitivity
 
     def _usual(self, value: float, history: np.ndarray, why: str) -> Verdict:
@@ -305,6 +351,19 @@ class ConsensusZ(_SeriesDetector):
             # updates together: the weekly pattern is still there.
             return "day_of_week"
         return {"hourly": "hour_of_day", "daily": "day_of_week"}.get(cadence.name)
+
+
+@dataclass(frozen=True)
+class _Side:
+    """The verdict on one side of the usual value, in the metric's own units."""
+
+    status: str
+    score: float
+    mean: float
+    lower: float | None
+    upper: float | None
+    usual: str
+    note: str
 
 
 @dataclass(frozen=True)
@@ -352,9 +411,11 @@ class _Season:
         return cls(same, pooled, kind, phase)
 
 
-def _spread_floor(level: float) -> float:
-    """The smallest spread a value is judged by: a tenth of a percent of its level (of 1 near zero)."""
-    return _SPREAD_FLOOR * max(abs(level), 1.0)
+def _spread_floor(level: float, scale: Scale = LINEAR) -> float:
+    """The smallest spread a value is judged by: a tenth of a percent of its level (of 1 near
+    zero) in the metric's own units, however far that is on ``scale`` (``level`` is on it)."""
+    own = scale.inverse(level)
+    return _SPREAD_FLOOR * max(abs(own), 1.0) * scale.slope(own)
 
 
 def _sparse_count(history: np.ndarray) -> bool:

@@ -29,6 +29,9 @@ HOLIDAYS_DESCRIPTION = (
     "Holiday calendar for the weekday comparison: null, 'us_federal' or a list of dates; "
     "a holiday is compared with past holidays and weekends."
 )
+SCALE_DESCRIPTION = (
+    "null (the detector's default) or, for consensus_z, 'auto' (a count's drops judged as ratios) or 'linear'."
+)
 TIMESTAMP_COLUMN_DESCRIPTION = "Archive column holding each update's time; it orders the history."
 EXCLUDE_INCIDENTS_DESCRIPTION = "Leave past updates labelled 'incident' out of the history the detector learns from."
 FAIL_ON_INSUFFICIENT_HISTORY_DESCRIPTION = (
@@ -51,6 +54,7 @@ class ExpectColumnLatestValueToNotBeAnomalous(ArchiveExpectation, ColumnAggregat
         training_window: {TRAINING_WINDOW_DESCRIPTION}
         seasonality: {SEASONALITY_DESCRIPTION}
         holidays: {HOLIDAYS_DESCRIPTION}
+        scale: {SCALE_DESCRIPTION}
         timestamp_column: {TIMESTAMP_COLUMN_DESCRIPTION}
         fail_on_insufficient_history: {FAIL_ON_INSUFFICIENT_HISTORY_DESCRIPTION}
         exclude_incidents: {EXCLUDE_INCIDENTS_DESCRIPTION}
@@ -70,6 +74,7 @@ class ExpectColumnLatestValueToNotBeAnomalous(ArchiveExpectation, ColumnAggregat
     holidays: Optional[Union[Literal["us_federal"], List[str]]] = pydantic.Field(
         default=None, description=HOLIDAYS_DESCRIPTION
     )
+    scale: Optional[Literal["auto", "linear"]] = pydantic.Field(default=None, description=SCALE_DESCRIPTION)
     timestamp_column: str = pydantic.Field(default=TIMESTAMP, description=TIMESTAMP_COLUMN_DESCRIPTION)
     fail_on_insufficient_history: bool = pydantic.Field(
         default=False, description=FAIL_ON_INSUFFICIENT_HISTORY_DESCRIPTION
@@ -85,6 +90,7 @@ class ExpectColumnLatestValueToNotBeAnomalous(ArchiveExpectation, ColumnAggregat
         "training_window",
         "seasonality",
         "holidays",
+        "scale",
         "timestamp_column",
         "fail_on_insufficient_history",
         "exclude_incidents",
@@ -132,6 +138,7 @@ class ExpectColumnLatestValueToNotBeAnomalous(ArchiveExpectation, ColumnAggregat
             seasonality=self.seasonality,
             # Only when set: detectors without a calendar (the baselines) stay usable.
             **({"holidays": self.holidays} if self.holidays is not None else {}),
+            **({"scale": self.scale} if self.scale is not None else {}),
         )
 
 

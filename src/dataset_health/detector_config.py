@@ -31,6 +31,8 @@ SUITE_EXPECTATION = "expect_column_latest_value_to_not_be_anomalous"
 #: The detector parameters that expectation passes to ``make_detector``; a
 #: detector must take all of them to be run from a health suite.
 SUITE_DETECTOR_PARAMS = ("sensitivity", "direction", "min_history", "training_window", "seasonality")
+#: Parameters the health expectation passes only to a detector that takes them.
+SUITE_OPTIONAL_PARAMS = ("scale",)
 
 
 @dataclass(frozen=True)
@@ -179,7 +181,7 @@ def suite_blockers(config: DetectorConfig) -> str | None:
         return (f"the health expectation passes {', '.join(SUITE_DETECTOR_PARAMS)} to its detector, "
                 f"and {config.detector} does not take {', '.join(missing)}")
     given = set(config.params).union(*(params for _, params in config.overrides))
-    extra = sorted(given - set(SUITE_DETECTOR_PARAMS))
+    extra = sorted(given - set(SUITE_DETECTOR_PARAMS) - (set(SUITE_OPTIONAL_PARAMS) & taken))
     if extra:
         return f"the health expectation cannot set {', '.join(extra)}"
     return None
@@ -200,5 +202,6 @@ def suite_template(config: DetectorConfig, columns: list[str], *, name: str, des
         params = detector.get_params()
         kwargs = {"column": glob.escape(column), "detector": config.detector}
         kwargs.update({p: params[p] for p in SUITE_DETECTOR_PARAMS})
+        kwargs.update({p: params[p] for p in SUITE_OPTIONAL_PARAMS if p in params})
         rules.append({"type": SUITE_EXPECTATION, "kwargs": kwargs})
     return {"name": name, "description": description, "expectations": rules}

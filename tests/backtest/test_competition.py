@@ -154,3 +154,21 @@ def test_a_written_suite_watches_a_date_column_as_the_archive_freshness_metric(t
     assert "freshness_lag_hours__max_key_date" in result.series.metrics
     columns = [r["kwargs"]["column"] for r in json.loads((tmp_path / "suite.json").read_text())["expectations"]]
     assert "freshness_lag_hours" in columns and not any(c.startswith("freshness_lag_hours__") for c in columns)
+
+
+def test_a_default_detector_with_its_scale_is_written_with_it_and_the_suite_keeps_it() -> None:
+    from dataset_health.detector_config import suite_template
+    from dataset_health.health_suite import template_expectations
+
+    linear = DetectorConfig("consensus_z", {"scale": "linear"})
+    assert suite_blockers(linear) is None
+    template = suite_template(linear, ["rows_created"], name="t", description="linear counts")
+    [rule] = template["expectations"]
+    assert rule["kwargs"]["scale"] == "linear"
+    [expectation] = template_expectations(["update_id", "timestamp", "rows_created"], template)
+    assert expectation.scale == "linear" and expectation._make_detector().scale == "linear"
+    # Other detectors with scales keep theirs; one without is written without the field.
+    robust = suite_template(DetectorConfig("robust_z", {"scale": "log"}), ["rows_created"], name="t", description="")
+    assert robust["expectations"][0]["kwargs"]["scale"] == "log"
+    assert "scale" not in suite_template(DetectorConfig("elementary_z"), ["rows_created"], name="t",
+                                         description="")["expectations"][0]["kwargs"]

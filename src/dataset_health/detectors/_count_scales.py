@@ -39,9 +39,11 @@ class Scale:
 
 
 LINEAR = Scale("the linear scale", lambda x: x, lambda y: y, lambda x: 1.0)
-# Box-Cox on 1 + x, so that 0 stays 0.
+# Box-Cox on 1 + x, so that 0 stays 0. (Below -1/power, the inverse's base
+# would be negative and its power complex: such a point maps to -1.)
 POWER = Scale("the 2/3 power scale", lambda x: ((1.0 + x) ** _POWER - 1.0) / _POWER,
-              lambda y: float((_POWER * y + 1.0) ** (1.0 / _POWER) - 1.0), lambda x: (1.0 + x) ** (_POWER - 1.0))
+              lambda y: float(max(_POWER * y + 1.0, 0.0) ** (1.0 / _POWER) - 1.0),
+              lambda x: (1.0 + x) ** (_POWER - 1.0))
 LOG = Scale("the log scale", np.log1p, lambda y: float(np.expm1(y)), lambda x: 1.0 / (1.0 + x))
 
 

@@ -30,7 +30,8 @@ HOLIDAYS_DESCRIPTION = (
     "a holiday is compared with past holidays and weekends."
 )
 SCALE_DESCRIPTION = (
-    "null (the detector's default) or, for consensus_z, 'auto' (a count's drops judged as ratios) or 'linear'."
+    "null for the detector's default, or 'auto' (consensus_z: a count's drops judged as ratios) or 'linear'; "
+    "robust_z and the other single-metric detectors also take 'log' and 'count'."
 )
 TIMESTAMP_COLUMN_DESCRIPTION = "Archive column holding each update's time; it orders the history."
 EXCLUDE_INCIDENTS_DESCRIPTION = "Leave past updates labelled 'incident' out of the history the detector learns from."
@@ -74,7 +75,9 @@ class ExpectColumnLatestValueToNotBeAnomalous(ArchiveExpectation, ColumnAggregat
     holidays: Optional[Union[Literal["us_federal"], List[str]]] = pydantic.Field(
         default=None, description=HOLIDAYS_DESCRIPTION
     )
-    scale: Optional[Literal["auto", "linear"]] = pydantic.Field(default=None, description=SCALE_DESCRIPTION)
+    scale: Optional[Literal["auto", "linear", "log", "count"]] = pydantic.Field(
+        default=None, description=SCALE_DESCRIPTION
+    )
     timestamp_column: str = pydantic.Field(default=TIMESTAMP, description=TIMESTAMP_COLUMN_DESCRIPTION)
     fail_on_insufficient_history: bool = pydantic.Field(
         default=False, description=FAIL_ON_INSUFFICIENT_HISTORY_DESCRIPTION

@@ -110,6 +110,6 @@ def test_scale_reaches_the_detector_and_is_left_out_when_unset(batch_factory) ->
     )
     assert ratio.success is False and "on the log scale" in ratio.result["details"]["reason"]
     assert linear.success is True and "scale" not in linear.result["details"]["reason"]
-    # A detector without scales still works when the field is unset.
+    # Unset, the field leaves another detector's scale at that detector's own default.
     other = batch.validate(ExpectColumnLatestValueToNotBeAnomalous(column="rows_created", detector="robust_z"))
-    assert other.result["details"]["detector"] == "robust_z"
+    assert other.result["details"]["detector"] == "robust_z" and other.expectation_config.kwargs.get("scale") is None

@@ -30,6 +30,8 @@ FIXTURE = Path(__file__).resolve().parent / "fixtures" / "upgrade_v0_1"
 
 # Parameters added since v0.1, with the value that keeps v0.1's behaviour. A
 # new parameter must default to the old behaviour; list it here when adding one.
+# (scale: None is the detector's own default; v0.1 suites name robust_z, whose
+# default is unchanged. Suites naming consensus_z pick up its scales.)
 ADDED_SINCE_V0_1 = {
     "expect_column_latest_value_to_not_be_anomalous": {"holidays": None, "scale": None},
 }

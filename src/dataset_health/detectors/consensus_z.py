@@ -33,8 +33,10 @@ A non-negative metric that is not mostly zero (a count, a size, a
 duration) is judged by its rises on the 2/3 power scale and by its drops
 on the log scale (``_count_scales``): its noise grows with its size and
 its failures are ratios, so a partial load ("x0.2") fails even where busy
-days widen the linear band down to 0. Every rule below runs on the scale
-of the side it judges; bands and reasons are in the metric's own units.
+days widen the linear band down to 0. The spread, season and
+previous-change rules run on the scale of the side they judge; the
+held-level and monthly rules, and mostly-zero counts, stay in the metric's
+own units, as do bands and reasons.
 
 On daily updates, a value far from the usual one passes when the same day
 of past months was just as far, twice or more: a monthly re-sync or full

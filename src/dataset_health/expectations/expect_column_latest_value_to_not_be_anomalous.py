@@ -31,7 +31,7 @@ HOLIDAYS_DESCRIPTION = (
 )
 SCALE_DESCRIPTION = (
     "null for the detector's default, or 'auto' (consensus_z: a count's drops judged as ratios) or 'linear'; "
-    "robust_z and the other single-metric detectors also take 'log' and 'count'."
+    "robust_z and the other non-baseline single-metric detectors also take 'log' and 'count'."
 )
 TIMESTAMP_COLUMN_DESCRIPTION = "Archive column holding each update's time; it orders the history."
 EXCLUDE_INCIDENTS_DESCRIPTION = "Leave past updates labelled 'incident' out of the history the detector learns from."

@@ -169,7 +169,8 @@ class ConsensusZ(_SeriesDetector):
             # steps to a new level fails again at every update until the new
             # level dominates its history.
             return self._usual(value, history, f"{metric} {fmt(value)} is unchanged since the previous update")
-        judged = [self._side(history, stamps, value, stamp, direction, scale)
+        kind = self._seasonality(stamps)  # once for both sides: reading the cadence is half the cost
+        judged = [self._side(history, stamps, value, stamp, direction, scale, kind)
                   for direction, scale in sides(self.direction, self._ratio_scales(history, value))]
         common = next((j for j in judged if isinstance(j, str)), None)
         if common is not None:
@@ -194,11 +195,11 @@ class ConsensusZ(_SeriesDetector):
                 and np.mean(history == 0) < _ZERO_INFLATED)
 
     def _side(self, history: np.ndarray, stamps: np.ndarray | None, value: float, stamp: int | None,
-              direction: str, scale: Scale) -> "_Side | str":
+              direction: str, scale: Scale, kind: str | None) -> "_Side | str":
         """The verdict on one side (``direction``) judged on ``scale``, in the metric's own units,
         or why the value is usual."""
         past, observed = scale.forward(history), float(scale.forward(value))
-        judged = self._judge(past, stamps, observed, stamp, direction, scale)
+        judged = self._judge(past, stamps, observed, stamp, direction, scale, kind)
         if isinstance(judged, str):
             return judged
         score, mean, widest = judged.score, judged.mean, max(judged.scales)
@@ -289,13 +290,14 @@ class ConsensusZ(_SeriesDetector):
         return same if abs(value - mean) <= self.sensitivity * spread else None
 
     def _judge(self, history: np.ndarray, stamps: np.ndarray | None, value: float, stamp: int | None,
-               direction: str, scale: Scale = LINEAR) -> "_Judged | str":
-        """How far ``value`` is from ``history`` by every view, or why it is usual (a common zero)."""
+               direction: str, scale: Scale, kind: str | None) -> "_Judged | str":
+        """How far ``value`` is from ``history`` by every view, or why it is usual (a common zero);
+        ``kind`` is the seasonality of ``stamps``."""
         # A count that is mostly zero (deletes, duplicate keys): that it
         # happens is not news, so a non-zero value is judged by how big past
         # non-zero values were, without a season.
         sparse = value != 0 and _sparse_count(history)
-        kind = None if sparse else self._seasonality(stamps)
+        kind = None if sparse else kind
         season = None if kind is None or stamp is None else _Season.of(history, stamps, stamp, kind, self.holidays)
         like = history if season is None else season.values
         if value == 0 and np.mean(like == 0) >= _ZERO_COMMON and np.count_nonzero(like == 0) >= _MIN_PHASE_HISTORY:
@@ -333,8 +335,9 @@ class ConsensusZ(_SeriesDetector):
         previous = float(history[-1])
         if abs(value - previous) > min(judged.scales) or history.size <= self.min_history:
             return False
-        before = self._judge(history[:-1], None if stamps is None else stamps[:-1], previous,
-                             None if stamps is None else int(stamps[-1]), direction, scale)
+        earlier = None if stamps is None else stamps[:-1]
+        before = self._judge(history[:-1], earlier, previous, None if stamps is None else int(stamps[-1]),
+                             direction, scale, self._seasonality(earlier))
         return not isinstance(before, str) and before.score > self.sensitivity
 
     def _usual(self, value: float, history: np.ndarray, why: str) -> Verdict:

@@ -189,5 +189,8 @@ def test_cadence_and_period_from_timestamps_or_data() -> None:
     assert hourly.periods == (24, 168)
     irregular = pd.DatetimeIndex(np.cumsum(np.random.default_rng(0).exponential(5, 50)) * 86400e9)
     assert infer_cadence(irregular).name == "irregular"
+    # Walk-forward detectors pass int64 nanoseconds: the same answer without building an index.
+    assert infer_cadence(missed.asi8) == infer_cadence(missed)
+    assert infer_cadence(irregular.asi8).name == "irregular"
     six_hourly = np.tile([5.0, 9.0, 7.0, 1.0], 30) + np.random.default_rng(0).normal(0, 0.2, 120)
     assert period_from_data(six_hourly, 20) == 4

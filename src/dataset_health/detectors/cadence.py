@@ -53,11 +53,16 @@ UNKNOWN = Cadence("unknown", None)
 IRREGULAR = Cadence("irregular", None)
 
 
-def infer_cadence(stamps: pd.DatetimeIndex | None) -> Cadence:
-    """The cadence of an ordered series of update timestamps."""
+def infer_cadence(stamps: pd.DatetimeIndex | np.ndarray | None) -> Cadence:
+    """The cadence of an ordered series of update timestamps.
+
+    ``stamps`` is a DatetimeIndex or an array of int64 UTC nanoseconds.
+    """
     if stamps is None or len(stamps) < 4:
         return UNKNOWN
-    gaps = np.diff(stamps.asi8)
+    # Walk-forward loops ask at every update: an index built for the question costs more than the answer.
+    nanoseconds = stamps.asi8 if isinstance(stamps, pd.DatetimeIndex) else np.asarray(stamps, dtype=np.int64)
+    gaps = np.diff(nanoseconds)
     gaps = gaps[gaps > 0]
     if gaps.size < 3:
         return UNKNOWN

@@ -349,8 +349,7 @@ class ConsensusZ(_SeriesDetector):
             return None
         if self.seasonality != "auto":
             return self.seasonality
-        recent = pd.DatetimeIndex(stamps[-_CADENCE_SPAN:].astype("datetime64[ns]"))
-        cadence = infer_cadence(recent)
+        cadence = infer_cadence(stamps[-_CADENCE_SPAN:])
         if cadence.name == "regular" and _FEW_A_DAY[0] <= cadence.step < _FEW_A_DAY[1]:
             # A few updates a day are compared by weekday, all of a day's
             # updates together: the weekly pattern is still there.

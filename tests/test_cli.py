@@ -141,6 +141,7 @@ def test_check_exit_codes_follow_the_verdict(runner: CliRunner, project_dir: Pat
         (["capture", "feed", "--file", "missing.csv"], "does not exist"),
         (["capture", "feed", "--sql-url", "sqlite://"], "--sql-url needs --table"),
         (["archive", "import", "feed", "missing.csv"], "does not exist"),
+        (["compete", "--dataset", "nope"], "dataset 'nope' has no archive"),
     ],
 )
 def test_errors_are_one_line_with_exit_code_2(runner: CliRunner, project_dir: Path, args: list[str], message: str) -> None:
@@ -174,3 +175,49 @@ def test_installed_entry_point_runs() -> None:
     result = subprocess.run([sys.executable, "-m", "dataset_health.cli", "--version"], capture_output=True, text=True)
     assert result.returncode == 0
     assert "0.1.0" in result.stdout
+
+
+def test_compete_on_a_dataset_scores_its_labelled_incidents_like_the_exported_csv(
+        runner: CliRunner, project_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataset_health.detector_config import DetectorConfig
+
+    monkeypatch.setattr("dataset_health.competition.default_contestants",
+                        lambda: [DetectorConfig("deequ_online_normal"), DetectorConfig("elementary_z")])
+    days = pd.date_range("2024-01-01 06:00", periods=50, freq="D")
+    volumes = [1000.0 + (i % 7) * 10 for i in range(50)]
+    volumes[30], volumes[44] = 40.0, 3000.0
+    pd.DataFrame({"timestamp": days, "rows_created": volumes}).to_csv(tmp_path / "feed.csv", index=False)
+    assert invoke(runner, project_dir, "archive", "import", "feed", str(tmp_path / "feed.csv")).exit_code == 0
+
+    unlabelled = invoke(runner, project_dir, "compete", "--dataset", "feed")
+    assert unlabelled.exit_code == 0, unlabelled.output
+    assert "alarms_per_100" in unlabelled.output and "no update of feed is labelled incident" in unlabelled.output
+
+    ids = ArchiveStore(Project.load(project_dir).archive_url).history("feed")["update_id"]
+    for row in (30, 44):
+        assert invoke(runner, project_dir, "label", "feed", ids[row], "--as", "incident").exit_code == 0
+    suite = tmp_path / "suite.json"
+    ours = invoke(runner, project_dir, "compete", "--dataset", "feed", "--write-suite", str(suite))
+    assert ours.exit_code == 0, ours.output
+    assert "winner: deequ_online_normal" in ours.output
+    assert "health-suite template (elementary_z)" in ours.output and suite.exists()  # Deequ's can't be one
+
+    exported = invoke(runner, project_dir, "archive", "export", "feed", str(tmp_path / "out.csv"),
+                      "--labels", str(tmp_path / "labels.csv"))
+    assert exported.exit_code == 0 and "2 incidents" in exported.output
+    labels = pd.read_csv(tmp_path / "labels.csv")
+    assert labels["is_anomaly"].tolist() == [int(i in (30, 44)) for i in range(50)]
+    theirs = invoke(runner, project_dir, "compete", str(tmp_path / "out.csv"), "--labels", str(tmp_path / "labels.csv"))
+    assert theirs.exit_code == 0, theirs.output
+
+    def scores(output: str) -> list[list[str]]:  # detector, F1 ... alarms: not the timing
+        return [line.split()[:6] for line in output.split("winner:")[0].strip().splitlines()]
+
+    assert len(scores(ours.output)) == 3 and scores(ours.output) == scores(theirs.output)
+
+
+@pytest.mark.parametrize("args", [["compete"], ["compete", "x.csv", "--dataset", "feed"],
+                                  ["compete", "--dataset", "feed", "--labels", "labels.csv"]])
+def test_compete_takes_one_archive(runner: CliRunner, project_dir: Path, args: list[str]) -> None:
+    result = invoke(runner, project_dir, *args)
+    assert result.exit_code == 2 and ("ARCHIVE_CSV or --dataset" in result.output or "--labels is for ARCHIVE_CSV" in result.output)

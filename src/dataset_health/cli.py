@@ -182,13 +182,20 @@ def archive_show(ctx: click.Context, dataset: str, last: int, columns: str | Non
 @archive.command("export")
 @click.argument("dataset")
 @click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--labels", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the owner's labels here, as 'compete --labels' reads them "
+                   "(is_anomaly 1 for an update labelled incident).")
 @click.pass_context
-def archive_export(ctx: click.Context, dataset: str, output: Path) -> None:
+def archive_export(ctx: click.Context, dataset: str, output: Path, labels: Path | None) -> None:
     """Write DATASET's archive to OUTPUT as CSV (timestamp + metric columns)."""
-    from dataset_health.archive import export_csv
+    from dataset_health.archive import export_csv, export_labels
 
-    rows = export_csv(_store(ctx), dataset, output)
+    store = _store(ctx)
+    rows = export_csv(store, dataset, output)
     click.echo(f"wrote {rows} updates of {safe(dataset)} to {output}")
+    if labels is not None:
+        incidents = export_labels(store, dataset, labels)
+        click.echo(f"wrote their labels ({incidents} incidents) to {labels}")
 
 
 @archive.command("import")
@@ -360,28 +367,42 @@ def backtest_command(archive_csv: Path, output: Path, metrics: str | None, detec
 
 
 @main.command("compete")
-@click.argument("archive_csv", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("archive_csv", type=click.Path(dir_okay=False, path_type=Path), required=False)
+@click.option("--dataset", metavar="DATASET",
+              help="Compete on this monitored dataset's archive instead of a CSV, scored against the updates "
+                   "labelled incident with 'dataset-health label'.")
 @click.option("--labels", type=click.Path(dir_okay=False, path_type=Path),
               help="Labels CSV: is_anomaly (0/1) for every archive row, same order.")
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
               help="Write a self-contained HTML report here.")
 @click.option("--write-suite", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the winner as a health-suite template (JSON); needs --labels.")
+              help="Write the winner as a health-suite template (JSON); needs labels.")
 @click.option("--timestamp-column", default="timestamp", show_default=True)
-def compete_command(archive_csv: Path, labels: Path | None, report: Path | None, write_suite: Path | None,
-                    timestamp_column: str) -> None:
-    """Backtest every detector on ARCHIVE_CSV and compare them.
+@click.pass_context
+def compete_command(ctx: click.Context, archive_csv: Path | None, dataset: str | None, labels: Path | None,
+                    report: Path | None, write_suite: Path | None, timestamp_column: str) -> None:
+    """Backtest every detector on ARCHIVE_CSV (or --dataset) and compare them.
 
-    With --labels: event F1, precision, recall and false alarms per 100
+    With labels: event F1, precision, recall and false alarms per 100
     healthy updates, best first. Without: alarm rates only.
     """
-    from dataset_health.competition import compete_csv
+    from dataset_health.competition import compete_csv, compete_dataset
 
-    result = compete_csv(archive_csv, labels=labels, report=report, write_suite=write_suite,
-                         timestamp_column=timestamp_column, progress=True)
+    if (archive_csv is None) == (dataset is None):
+        raise click.UsageError("give ARCHIVE_CSV or --dataset, not both and not neither")
+    if dataset is not None:
+        if labels is not None:
+            raise click.UsageError("--labels is for ARCHIVE_CSV: a dataset's labels are its own ('dataset-health label')")
+        result = compete_dataset(_store(ctx), dataset, report=report, write_suite=write_suite, progress=True)
+    else:
+        result = compete_csv(archive_csv, labels=labels, report=report, write_suite=write_suite,
+                             timestamp_column=timestamp_column, progress=True)
     click.echo(safe(result.table().to_string(index=False, float_format=lambda v: f"{v:.3f}"), multiline=True))
     if result.labelled:
         click.echo(f"\nwinner: {safe(result.winner().name)}")
+    elif dataset is not None:
+        click.echo(f"\nno update of {safe(dataset)} is labelled incident: alarm rates only "
+                   f"(label past incidents with 'dataset-health label {safe(dataset)} UPDATE_ID --as incident')")
     if report:
         click.echo(f"report: {report}")
     if write_suite:

@@ -12,6 +12,8 @@ stopping the competition.
 
 The winner (with labels only: highest F1, then fewest false alarms, then
 fastest) can be written as a health-suite template (:func:`compete_csv`).
+:func:`compete_dataset` runs on a monitored dataset's archive instead,
+scored against the updates its owner labelled as incidents.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ import numpy as np
 import pandas as pd
 
 from dataset_health.archive.schema import TIMESTAMP
+from dataset_health.archive.store import ArchiveStore
+from dataset_health.archive.verdicts import labelled_history
 from dataset_health.backtest import (
     FRESHNESS_LAG,
     ArchiveSeries,
@@ -187,21 +191,54 @@ def compete_csv(
     frame = read_csv(archive)
     label_frame = None if labels is None else read_csv(labels, what="labels")
     result = compete(frame, label_frame, timestamp_column=timestamp_column, progress=progress)
+    _publish(result, Path(archive).name, report=report, write_suite=write_suite)
+    return result
+
+
+def compete_dataset(
+    store: ArchiveStore,
+    dataset: str,
+    *,
+    report: str | Path | None = None,
+    write_suite: str | Path | None = None,
+    progress: bool = False,
+) -> CompetitionResult:
+    """Compete on a monitored dataset's archive, scored against the updates
+    its owner labelled ``incident`` (``dataset-health label``).
+
+    Updates labelled ``expected`` and unlabelled ones count as healthy. With
+    no incident labelled there is nothing to score against: alarm rates
+    only, and no winner's suite.
+    """
+    frame, labels = labelled_history(store, dataset)
+    labelled = bool(labels[LABEL_COLUMN].any())
+    if write_suite is not None and not labelled:
+        raise ConfigError(
+            f"dataset {dataset!r}: writing the winner's suite needs labels, and no update is labelled incident; "
+            f"label past incidents with 'dataset-health label {dataset} UPDATE_ID --as incident'"
+        )
+    result = compete(frame, labels if labelled else None, progress=progress)
+    _publish(result, dataset, report=report, write_suite=write_suite)
+    return result
+
+
+def _publish(result: CompetitionResult, title: str, *, report: str | Path | None,
+             write_suite: str | Path | None) -> None:
+    """Write the HTML report and the winner's health-suite template, when asked."""
     if report is not None:
         from dataset_health.report import write_report  # charts only when a report is asked for
 
-        write_report(result, report, title=Path(archive).name)
+        write_report(result, report, title=title)
     if write_suite is not None:
         winner = result.winner(for_suite=True)
         template = suite_template(
             winner.config,
             _archive_columns(result.series.metrics),
             name=f"dataset_health_{winner.config.detector}",
-            description=(f"Written by 'dataset-health compete' from {Path(archive).name}: {winner.name} "
+            description=(f"Written by 'dataset-health compete' from {title}: {winner.name} "
                          f"won with event F1 {winner.scores['f1']:.3f}."),
         )
         _write_json(write_suite, template)
-    return result
 
 
 def _run(series: ArchiveSeries, config: DetectorConfig, truth: np.ndarray | None, *, progress: bool) -> Contestant:
@@ -286,4 +323,4 @@ def _or(value: float, fallback: float) -> float:
     return fallback if value is None or (isinstance(value, float) and math.isnan(value)) else value
 
 
-__all__ = ["CompetitionResult", "Contestant", "compete", "compete_csv", "default_contestants"]
+__all__ = ["CompetitionResult", "Contestant", "compete", "compete_csv", "compete_dataset", "default_contestants"]

@@ -172,3 +172,51 @@ def test_a_default_detector_with_its_scale_is_written_with_it_and_the_suite_keep
     assert robust["expectations"][0]["kwargs"]["scale"] == "log"
     assert "scale" not in suite_template(DetectorConfig("elementary_z"), ["rows_created"], name="t",
                                          description="")["expectations"][0]["kwargs"]
+
+
+def _archived(store: Any, dataset: str = "filings") -> tuple[pd.DataFrame, np.ndarray]:
+    """:func:`labelled_archive` in ``store``, its incidents labelled by the owner and
+    every update carrying a check's verdict summary (text), as a checked archive does."""
+    from dataset_health.archive.verdicts import SUMMARY_FIELDS, set_label
+
+    frame, labels = labelled_archive(60)
+    records = frame.drop(columns=["schema_fingerprint"]).assign(update_id=[f"u{i:02d}" for i in range(len(frame))])
+    store.append(dataset, records.to_dict("records"))
+    store.append(dataset, [{"update_id": u, "timestamp": t, "health_status": "healthy", "health_failed": "",
+                            "health_checked_at": "2024-03-01T00:00:00"}
+                           for u, t in zip(records["update_id"], records["timestamp"])],
+                 text_fields=SUMMARY_FIELDS, annotation=True)
+    for row in np.flatnonzero(labels):
+        set_label(store, dataset, f"u{row:02d}", "incident", "found by hand")
+    set_label(store, dataset, "u05", "expected", "a planned re-sync")  # healthy, as unlabelled updates are
+    return frame, labels
+
+
+def test_a_dataset_competes_against_the_incidents_its_owner_labelled(store, monkeypatch) -> None:
+    from dataset_health.competition import compete_dataset
+
+    frame, labels = _archived(store)
+    monkeypatch.setattr("dataset_health.competition.default_contestants", lambda: [DetectorConfig(n) for n in FAST])
+    result = compete_dataset(store, "filings")
+    # The check's verdicts and the labels written back to the archive are not metrics.
+    assert set(result.series.metrics) == {"rows_created", "row_count", "rows_deleted", "null_fraction__judge"}
+    assert result.labelled
+    same = compete(frame.drop(columns=["schema_fingerprint"]), labels, detectors=FAST)
+    for ours, theirs in zip(result.contestants, same.contestants):
+        assert ours.name == theirs.name
+        assert ours.scores["events"] == 2
+        assert ours.scores["f1"] == theirs.scores["f1"] and ours.scores["alarms"] == theirs.scores["alarms"]
+
+
+def test_a_dataset_without_incident_labels_gets_alarm_rates_and_no_suite(store, tmp_path, monkeypatch) -> None:
+    from dataset_health.competition import compete_dataset
+
+    frame, _ = labelled_archive(40)
+    store.append("quiet", frame.drop(columns=["schema_fingerprint"]).assign(
+        update_id=[str(i) for i in range(len(frame))]).to_dict("records"))
+    monkeypatch.setattr("dataset_health.competition.default_contestants", lambda: [DetectorConfig(n) for n in FAST])
+    result = compete_dataset(store, "quiet")
+    assert not result.labelled and "alarms_per_100" in result.table().columns
+    with pytest.raises(ConfigError, match="dataset 'quiet': writing the winner's suite needs labels.*dataset-health label quiet"):
+        compete_dataset(store, "quiet", write_suite=tmp_path / "suite.json")
+    assert not (tmp_path / "suite.json").exists()

@@ -1,6 +1,6 @@
 """The update archive: schema, store and CSV exchange."""
 
-from dataset_health.archive.csvio import export_csv, import_csv, read_archive_csv
+from dataset_health.archive.csvio import export_csv, export_labels, import_csv, read_archive_csv
 from dataset_health.archive.schema import (
     CAPTURED_AT,
     TIMESTAMP,
@@ -20,6 +20,7 @@ __all__ = [
     "UpdateRecord",
     "coerce_record",
     "export_csv",
+    "export_labels",
     "import_csv",
     "metric_column",
     "read_archive_csv",

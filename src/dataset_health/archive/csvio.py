@@ -22,6 +22,7 @@ from dataset_health.archive.schema import (
     parse_timestamp,
 )
 from dataset_health.archive.store import AppendResult, ArchiveStore
+from dataset_health.archive.verdicts import labelled_history
 from dataset_health.errors import BadInputError, SchemaError
 
 
@@ -107,7 +108,7 @@ def import_csv(
 def export_csv(store: ArchiveStore, dataset: str, path: str | Path) -> int:
     """Write ``dataset``'s archive to a CSV file; returns the number of rows."""
     frame = store.history(dataset).drop(columns=[CAPTURED_AT])
-    frame[TIMESTAMP] = frame[TIMESTAMP].dt.strftime("%Y-%m-%dT%H:%M:%S.%f").str.replace(r"\.0+$", "", regex=True)
+    frame[TIMESTAMP] = _csv_timestamps(frame[TIMESTAMP])
     for name in frame.columns:
         column = frame[name]
         values = column.dropna()
@@ -115,5 +116,25 @@ def export_csv(store: ArchiveStore, dataset: str, path: str | Path) -> int:
         if pd.api.types.is_float_dtype(column) and ((values % 1 == 0) & (values.abs() <= 2**53)).all():
             frame[name] = column.astype("Int64")  # counts read back as they were written
     ordered = [TIMESTAMP, UPDATE_ID] + [c for c in frame.columns if c not in (TIMESTAMP, UPDATE_ID)]
-    frame[ordered].to_csv(path, index=False)
+    _write(frame[ordered], path, dataset)
     return len(frame)
+
+
+def export_labels(store: ArchiveStore, dataset: str, path: str | Path) -> int:
+    """Write the owner's labels of ``dataset``'s updates to a CSV file, one row
+    per archive row in :func:`export_csv`'s order; returns how many are incidents."""
+    _, labels = labelled_history(store, dataset)
+    labels[TIMESTAMP] = _csv_timestamps(labels[TIMESTAMP])
+    _write(labels, path, dataset)
+    return int(labels["is_anomaly"].sum())
+
+
+def _csv_timestamps(stamps: pd.Series) -> pd.Series:
+    return stamps.dt.strftime("%Y-%m-%dT%H:%M:%S.%f").str.replace(r"\.0+$", "", regex=True)
+
+
+def _write(frame: pd.DataFrame, path: str | Path, dataset: str) -> None:
+    try:
+        frame.to_csv(path, index=False)
+    except OSError as exc:
+        raise BadInputError(f"dataset {dataset!r}: cannot write {str(path)!r}: {exc.strerror or exc}") from None

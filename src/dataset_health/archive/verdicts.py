@@ -29,7 +29,8 @@ HEALTH_FAILED = "health_failed"
 HEALTH_CHECKED_AT = "health_checked_at"
 LABEL = "label"
 LABEL_NOTE = "label_note"
-LABELS = ("incident", "expected")
+INCIDENT = "incident"
+LABELS = (INCIDENT, "expected")
 
 _NUMBERS = ("score", "observed", "expected", "lower", "upper")
 SUMMARY_FIELDS = (HEALTH_STATUS, HEALTH_FAILED, HEALTH_CHECKED_AT)
@@ -113,6 +114,26 @@ def set_label(store: ArchiveStore, dataset: str, update_id: str, label: str, not
     if label not in LABELS:
         raise BadInputError(f"dataset {dataset!r}: label must be one of {', '.join(LABELS)}; got {label!r}")
     store.set_values(dataset, update_id, {LABEL: label, LABEL_NOTE: note or ""})
+
+
+def labelled_history(store: ArchiveStore, dataset: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``dataset``'s archive as a competition reads it, and its owner's labels.
+
+    The archive keeps its timestamp and its numeric metric columns only: the
+    check's own verdicts and labels written back to it (text) must never be
+    judged as metrics. The labels have one row per update, in the same
+    order, in the benchmark's format: ``timestamp``, ``update_id``,
+    ``is_anomaly`` (1 for an update labelled ``incident``, 0 for
+    ``expected`` and unlabelled ones), ``kind`` (the label) and ``note``.
+    """
+    history = store.history(dataset)
+    metrics = [name for name, kind in store.column_kinds(dataset).items() if kind == "number"]
+    frame = history[[TIMESTAMP, *metrics]]
+    label = history[LABEL].fillna("") if LABEL in history else pd.Series("", index=history.index)
+    note = history[LABEL_NOTE].fillna("") if LABEL_NOTE in history else pd.Series("", index=history.index)
+    labels = pd.DataFrame({TIMESTAMP: history[TIMESTAMP], UPDATE_ID: history[UPDATE_ID],
+                           "is_anomaly": (label == INCIDENT).astype(int), "kind": label, "note": note})
+    return frame, labels
 
 
 def update_label(store: ArchiveStore, dataset: str, update_id: str | None) -> str | None:

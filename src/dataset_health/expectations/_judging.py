@@ -21,10 +21,9 @@ import numpy as np
 import pandas as pd
 
 from dataset_health.archive.schema import TIMESTAMP, UPDATE_ID
-from dataset_health.archive.verdicts import LABEL
+from dataset_health.archive.verdicts import INCIDENT, LABEL
 from dataset_health.detectors import FAIL, INSUFFICIENT_HISTORY
 
-INCIDENT = "incident"
 _DRIVER_SHARE = 0.05  # a column with less of the score than this did not drive it
 _MAX_DRIVERS = 3
 

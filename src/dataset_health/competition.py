@@ -42,7 +42,14 @@ from dataset_health.backtest import (
     prepare,
     read_csv,
 )
-from dataset_health.detector_config import DEFAULT_CONFIG, DetectorConfig, resolve_config, suite_blockers, suite_template
+from dataset_health.detector_config import (
+    DEFAULT_CONFIG,
+    SUITE_EXPECTATION,
+    DetectorConfig,
+    resolve_config,
+    suite_blockers,
+    suite_template,
+)
 from dataset_health.detectors import DETECTORS
 from dataset_health.errors import BadInputError, ConfigError, DatasetHealthError, SchemaError
 from dataset_health.scoring import alarm_rate, score_events
@@ -230,6 +237,9 @@ def _publish(result: CompetitionResult, title: str, *, report: str | Path | None
 
         write_report(result, report, title=title)
     if write_suite is not None:
+        from dataset_health.health_suite import load_template  # GX only when a suite is written
+        from dataset_health.project import DEFAULT_SUITE
+
         winner = result.winner(for_suite=True)
         template = suite_template(
             winner.config,
@@ -238,6 +248,9 @@ def _publish(result: CompetitionResult, title: str, *, report: str | Path | None
             description=(f"Written by 'dataset-health compete' from {title}: {winner.name} "
                          f"won with event F1 {winner.scores['f1']:.3f}."),
         )
+        # The competition judges metrics; the default's table checks (update cadence, schema) stay.
+        template["expectations"] += [rule for rule in load_template(DEFAULT_SUITE)["expectations"]
+                                     if rule["type"] != SUITE_EXPECTATION]
         _write_json(write_suite, template)
 
 

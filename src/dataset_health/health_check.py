@@ -71,7 +71,8 @@ def ensure_health_checkpoint(context: Any, project: Project, store: ArchiveStore
     batch_definition = _archive_batch_definition(context, store.dialect, archive_url, asset_name(dataset), table)
 
     config = project.dataset(dataset)
-    suite = ensure_health_suite(context, dataset, archive_columns, load_template(config.suite), config.suite_defaults())
+    suite = ensure_health_suite(context, dataset, archive_columns, load_template(config.suite, project.root),
+                                config.suite_defaults(), source=config.suite)
     name = suite_name(dataset)
     actions = [
         DataDocsPagesAction(name="update_data_docs"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import fnmatch
 import json
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import great_expectations as gx
@@ -31,13 +32,34 @@ def suite_name(dataset: str) -> str:
     return f"dataset_health__{slug(dataset)}"
 
 
-def load_template(name: str) -> dict[str, Any]:
-    """A suite template shipped with the package, by name."""
+def load_template(name: str, root: str | Path | None = None) -> dict[str, Any]:
+    """A suite template: shipped with the package (by name), or a JSON file
+    (a name ending in ``.json``, relative to ``root``), such as the one
+    ``dataset-health compete --write-suite`` writes."""
+    if name.endswith(".json"):
+        return _template_file(Path(root or ".") / name, name)
     resource = resources.files("dataset_health") / "suites" / f"{name}.json"
     if not resource.is_file():
         shipped = sorted(p.name.removesuffix(".json") for p in (resources.files("dataset_health") / "suites").iterdir())
-        raise ConfigError(f"unknown health suite template {name!r}; shipped: {', '.join(shipped)}")
+        raise ConfigError(f"unknown health suite template {name!r}; shipped: {', '.join(shipped)}, "
+                          "or give a template file ending in .json")
     return json.loads(resource.read_text(encoding="utf-8"))
+
+
+def _template_file(path: Path, name: str) -> dict[str, Any]:
+    try:
+        template = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"health suite template file {name!r} not found (looked at {path})") from None
+    except OSError as exc:
+        raise ConfigError(f"health suite template file {name!r}: cannot read it: {exc.strerror or exc}") from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"health suite template file {name!r}: not JSON: {exc}") from None
+    rules = template.get("expectations") if isinstance(template, dict) else None
+    if not isinstance(rules, list) or not all(isinstance(r, dict) and "type" in r for r in rules):
+        raise ConfigError(f"health suite template file {name!r}: needs an 'expectations' list of rules, "
+                          "each with a 'type' and its 'kwargs'")
+    return template
 
 
 def template_expectations(archive_columns: list[str], template: dict[str, Any],
@@ -80,26 +102,43 @@ def _present(metrics: list[str], patterns: list[str]) -> list[str]:
 
 
 def ensure_health_suite(context: Any, dataset: str, archive_columns: list[str], template: dict[str, Any],
-                        defaults: dict[str, Any] | None = None) -> Any:
+                        defaults: dict[str, Any] | None = None, *, source: str | None = None) -> Any:
     """``dataset``'s health suite in ``context``, created from ``template``.
 
     An existing suite is the user's: it is kept as it is, and only gains the
     template's expectations for archive columns it does not cover yet (the
     monitored dataset gained a column). Edits and removals of the template's
-    other expectations stay.
+    other expectations stay. ``source`` is where the template came from
+    (``suite`` in ``dataset_health.yml``); when the suite was built from
+    another one, the user chose a new template and the suite's expectations
+    are replaced by its own.
     """
     name = suite_name(dataset)
+    source = source or template.get("name")
     try:
         suite = context.suites.get(name)
     except DataContextError:
-        suite = context.suites.add(
-            gx.ExpectationSuite(name=name, meta={"dataset_health": {"dataset": dataset, "template": template.get("name")}})
-        )
+        suite = context.suites.add(gx.ExpectationSuite(name=name, meta=_meta(dataset, source)))
+    built_from = (suite.meta or {}).get("dataset_health", {}).get("template")
+    if built_from is not None and built_from != source:
+        wanted = template_expectations(archive_columns, template, defaults)  # a bad template keeps the old suite
+        for expectation in list(suite.expectations):
+            suite.delete_expectation(expectation)
+        for expectation in wanted:
+            suite.add_expectation(expectation)
+        # Last: a check killed halfway finds the old template named and rebuilds again.
+        suite.meta = {**(suite.meta or {}), **_meta(dataset, source)}
+        suite.save()
+        return suite
     covered = {_key(e) for e in suite.expectations}
     for expectation in template_expectations(archive_columns, template, defaults):
         if _key(expectation) not in covered:
             suite.add_expectation(expectation)  # saved at once: the suite belongs to the context
     return suite
+
+
+def _meta(dataset: str, source: str | None) -> dict[str, Any]:
+    return {"dataset_health": {"dataset": dataset, "template": source}}
 
 
 def _key(expectation: Any) -> tuple[str, Any]:

@@ -9,7 +9,7 @@ their owner and how to capture them::
         owner: {name: Ada Byron, email: ada@example.org, opted_in: true}
         key_column: case_id             # enables created/updated/deleted by diff
         freshness_column: filed_at
-        suite: dataset_health_default
+        suite: dataset_health_default   # or a template file: suites/court_filings.json
         holidays: us_federal            # or a list of dates; used when the suite is created
 
 Values may name environment variables as ``${VAR}`` (secrets stay out of the

@@ -30,8 +30,8 @@ def replay_verdicts(project: Project, dataset: str, *, last: int = 90, progress:
     with project_lock(project.gx_dir):  # the suite may be created or widened: one GX writer at a time
         context = get_context(project.root)
         config = project.dataset(dataset)
-        suite = ensure_health_suite(context, dataset, list(history.columns), load_template(config.suite),
-                                    config.suite_defaults())
+        suite = ensure_health_suite(context, dataset, list(history.columns), load_template(config.suite, project.root),
+                                    config.suite_defaults(), source=config.suite)
     judges = [e for e in suite.expectations if hasattr(e, "judge_series")]
     labels = history[LABEL].where(history[LABEL].notna(), None) if LABEL in history else [None] * len(history)
     series = {

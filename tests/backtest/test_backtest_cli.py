@@ -102,8 +102,10 @@ def test_compete_writes_a_self_contained_report_that_escapes_column_names(
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)  # nothing fetched from a CDN
     assert html.count("<svg") >= 1 and "<style>" in html
     template = json.loads(suite.read_text())
-    assert template["expectations"] and all(r["type"] == "expect_column_latest_value_to_not_be_anomalous"
-                                            for r in template["expectations"])
+    types = [r["type"] for r in template["expectations"]]
+    # The winner on every metric, then the default suite's table checks.
+    assert types[-2:] == ["expect_table_to_be_updated_on_schedule", "expect_table_schema_to_match_previous_update"]
+    assert types[:-2] and set(types[:-2]) == {"expect_column_latest_value_to_not_be_anomalous"}
 
 
 def test_compete_without_labels_reports_alarm_rates(runner: CliRunner, files, few_contestants: None) -> None:

@@ -149,3 +149,63 @@ def test_a_bad_holiday_setting_names_the_dataset_and_field(tmp_path: Path) -> No
         Project.load(tmp_path)
     (tmp_path / "dataset_health.yml").write_text("datasets:\n  sales:\n    holidays: [2024-12-24, 2024-12-31]\n")
     assert Project.load(tmp_path).dataset("sales").holidays == ["2024-12-24", "2024-12-31"]
+
+
+def _use_template(project, suite: str):
+    from dataset_health.project import DatasetConfig, Project
+
+    project.datasets["feed"] = DatasetConfig(name="feed", suite=suite)
+    project.save()
+    return Project.load(project.root)
+
+
+def _rules(project) -> list[tuple[str, str | None, str | None]]:
+    on_disk = json.loads(suite_file(project).read_text())
+    return sorted((e["type"], e["kwargs"].get("column"), e["kwargs"].get("detector")) for e in on_disk["expectations"])
+
+
+def test_a_template_file_replaces_the_suite_built_from_another_template(project) -> None:
+    # As `compete --write-suite` writes one: the winner on each metric, plus the table checks.
+    (project.root / "suites").mkdir()
+    (project.root / "suites" / "winner.json").write_text(json.dumps({"name": "dataset_health_robust_z", "expectations": [
+        {"type": "expect_column_latest_value_to_not_be_anomalous",
+         "kwargs": {"column": "rows_created", "detector": "robust_z", "training_window": 28}},
+        {"type": "expect_table_to_be_updated_on_schedule", "kwargs": {}},
+    ]}))
+    default_rules = _rules(project)
+    store = ArchiveStore(project.archive_url)
+    project = _use_template(project, "suites/winner.json")
+    ensure_health_checkpoint(get_context(project.root), project, store, "feed")
+    assert _rules(project) == [("expect_column_latest_value_to_not_be_anomalous", "rows_created", "robust_z"),
+                               ("expect_table_to_be_updated_on_schedule", None, "robust_z")]
+    assert json.loads(suite_file(project).read_text())["meta"]["dataset_health"]["template"] == "suites/winner.json"
+    # The check runs the new suite (in a fresh process: from the files alone).
+    result = CliRunner().invoke(main, ["--project", str(project.root), "check", "feed"])
+    assert result.exit_code in (0, 1), result.output
+    assert "rows_created" in result.output and "expect_table_to_be_updated_on_schedule" in result.output
+    assert "null_fraction__judge" not in result.output
+
+    project = _use_template(project, "dataset_health_default")
+    ensure_health_checkpoint(get_context(project.root), project, store, "feed")
+    assert _rules(project) == default_rules
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (None, "health suite template file 'suites/winner.json' not found"),
+    ("{not json", "health suite template file 'suites/winner.json': not JSON"),
+    ('{"expectations": [{"kwargs": {}}]}', "needs an 'expectations' list of rules, each with a 'type'"),
+    ('{"expectations": [{"type": "expect_column_latest_value_to_not_be_anomalous", '
+     '"kwargs": {"column": "rows_created", "detector": "nope"}}]}', "unknown detector 'nope'"),
+])
+def test_a_bad_template_file_is_named_and_the_suite_stays(project, content: str | None, message: str) -> None:
+    before = suite_file(project).read_text()
+    if content is not None:
+        (project.root / "suites").mkdir()
+        (project.root / "suites" / "winner.json").write_text(content)
+    project = _use_template(project, "suites/winner.json")
+    result = CliRunner().invoke(main, ["--project", str(project.root), "check", "feed"])
+    if "unknown detector" in message:  # a bad detector is the expectation's own error, as in any suite
+        assert "unknown detector 'nope'" in result.output
+    else:
+        assert result.exit_code == 2 and message in result.output, result.output
+        assert suite_file(project).read_text() == before

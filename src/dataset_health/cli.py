@@ -377,10 +377,13 @@ def backtest_command(archive_csv: Path, output: Path, metrics: str | None, detec
               help="Write a self-contained HTML report here.")
 @click.option("--write-suite", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the winner as a health-suite template (JSON); needs labels.")
+@click.option("--detectors", metavar="NAMES",
+              help="Comma-separated contestants, e.g. auto,robust_z,elementary_z (default: every detector).")
 @click.option("--timestamp-column", default="timestamp", show_default=True)
 @click.pass_context
 def compete_command(ctx: click.Context, archive_csv: Path | None, dataset: str | None, labels: Path | None,
-                    report: Path | None, write_suite: Path | None, timestamp_column: str) -> None:
+                    report: Path | None, write_suite: Path | None, detectors: str | None,
+                    timestamp_column: str) -> None:
     """Backtest every detector on ARCHIVE_CSV (or --dataset) and compare them.
 
     With labels: event F1, precision, recall and false alarms per 100
@@ -390,13 +393,17 @@ def compete_command(ctx: click.Context, archive_csv: Path | None, dataset: str |
 
     if (archive_csv is None) == (dataset is None):
         raise click.UsageError("give ARCHIVE_CSV or --dataset, not both and not neither")
+    contestants = None if detectors is None else [name.strip() for name in detectors.split(",") if name.strip()]
+    if contestants == []:
+        raise click.UsageError("--detectors names no detector")
     if dataset is not None:
         if labels is not None:
             raise click.UsageError("--labels is for ARCHIVE_CSV: a dataset's labels are its own ('dataset-health label')")
-        result = compete_dataset(_store(ctx), dataset, report=report, write_suite=write_suite, progress=True)
+        result = compete_dataset(_store(ctx), dataset, report=report, write_suite=write_suite,
+                                 detectors=contestants, progress=True)
     else:
         result = compete_csv(archive_csv, labels=labels, report=report, write_suite=write_suite,
-                             timestamp_column=timestamp_column, progress=True)
+                             timestamp_column=timestamp_column, detectors=contestants, progress=True)
     click.echo(safe(result.table().to_string(index=False, float_format=lambda v: f"{v:.3f}"), multiline=True))
     if result.labelled:
         click.echo(f"\nwinner: {safe(result.winner().name)}")

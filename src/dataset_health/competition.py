@@ -190,14 +190,16 @@ def compete_csv(
     report: str | Path | None = None,
     write_suite: str | Path | None = None,
     timestamp_column: str = TIMESTAMP,
+    detectors: Iterable[str | Mapping[str, Any] | DetectorConfig] | None = None,
     progress: bool = False,
 ) -> CompetitionResult:
-    """Compete on an archive CSV; optionally write the HTML report and the winner's suite."""
+    """Compete on an archive CSV; optionally write the HTML report and the winner's suite.
+    ``detectors`` as in :func:`compete` (default: every one)."""
     if write_suite is not None and labels is None:
         raise ConfigError("writing the winner's suite needs labels: without them no detector can be called best")
     frame = read_csv(archive)
     label_frame = None if labels is None else read_csv(labels, what="labels")
-    result = compete(frame, label_frame, timestamp_column=timestamp_column, progress=progress)
+    result = compete(frame, label_frame, detectors, timestamp_column=timestamp_column, progress=progress)
     _publish(result, Path(archive).name, report=report, write_suite=write_suite)
     return result
 
@@ -208,6 +210,7 @@ def compete_dataset(
     *,
     report: str | Path | None = None,
     write_suite: str | Path | None = None,
+    detectors: Iterable[str | Mapping[str, Any] | DetectorConfig] | None = None,
     progress: bool = False,
 ) -> CompetitionResult:
     """Compete on a monitored dataset's archive, scored against the updates
@@ -224,7 +227,7 @@ def compete_dataset(
             f"dataset {dataset!r}: writing the winner's suite needs labels, and no update is labelled incident; "
             f"label past incidents with 'dataset-health label {dataset} UPDATE_ID --as incident'"
         )
-    result = compete(frame, labels if labelled else None, progress=progress)
+    result = compete(frame, labels if labelled else None, detectors, progress=progress)
     _publish(result, dataset, report=report, write_suite=write_suite)
     return result
 

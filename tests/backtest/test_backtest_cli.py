@@ -119,3 +119,20 @@ def test_compete_write_suite_needs_labels(runner: CliRunner, files, tmp_path: Pa
     archive, _ = files
     result = runner.invoke(main, ["compete", str(archive), "--write-suite", str(tmp_path / "s.json")])
     assert result.exit_code == 2 and result.output.startswith("error: writing the winner's suite needs labels")
+
+
+def test_compete_runs_only_the_detectors_asked_for(runner: CliRunner, files) -> None:
+    archive, labels = files
+    result = runner.invoke(main, ["compete", str(archive), "--labels", str(labels),
+                                  "--detectors", "elementary_z, deequ_online_normal"])
+    assert result.exit_code == 0, result.output
+    table = result.output.split("winner:")[0].strip().splitlines()
+    assert sorted(line.split()[0] for line in table[1:]) == ["deequ_online_normal", "elementary_z"]
+
+
+@pytest.mark.parametrize(("names", "message"), [("nope", "error: unknown detector 'nope'"),
+                                                 (" , ", "--detectors names no detector")])
+def test_compete_detectors_must_be_known(runner: CliRunner, files, names: str, message: str) -> None:
+    archive, _ = files
+    result = runner.invoke(main, ["compete", str(archive), "--detectors", names])
+    assert result.exit_code == 2 and message in result.output

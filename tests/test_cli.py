@@ -188,6 +188,8 @@ def test_compete_on_a_dataset_scores_its_labelled_incidents_like_the_exported_cs
     volumes[30], volumes[44] = 40.0, 3000.0
     pd.DataFrame({"timestamp": days, "rows_created": volumes}).to_csv(tmp_path / "feed.csv", index=False)
     assert invoke(runner, project_dir, "archive", "import", "feed", str(tmp_path / "feed.csv")).exit_code == 0
+    # A checked archive: its verdict summaries (health_status, health_checked_at...) are on its rows.
+    assert invoke(runner, project_dir, "check", "feed").exit_code in (0, 1)
 
     unlabelled = invoke(runner, project_dir, "compete", "--dataset", "feed")
     assert unlabelled.exit_code == 0, unlabelled.output
@@ -196,17 +198,19 @@ def test_compete_on_a_dataset_scores_its_labelled_incidents_like_the_exported_cs
     ids = ArchiveStore(Project.load(project_dir).archive_url).history("feed")["update_id"]
     for row in (30, 44):
         assert invoke(runner, project_dir, "label", "feed", ids[row], "--as", "incident").exit_code == 0
-    suite = tmp_path / "suite.json"
+    suite = project_dir / "suites" / "feed.json"  # a new folder
     ours = invoke(runner, project_dir, "compete", "--dataset", "feed", "--write-suite", str(suite))
     assert ours.exit_code == 0, ours.output
     assert "winner: deequ_online_normal" in ours.output
     assert "health-suite template (elementary_z)" in ours.output and suite.exists()  # Deequ's can't be one
+    assert "set 'suite: suites/feed.json' for it in dataset_health.yml" in ours.output
 
     exported = invoke(runner, project_dir, "archive", "export", "feed", str(tmp_path / "out.csv"),
                       "--labels", str(tmp_path / "labels.csv"))
     assert exported.exit_code == 0 and "2 incidents" in exported.output
     labels = pd.read_csv(tmp_path / "labels.csv")
     assert labels["is_anomaly"].tolist() == [int(i in (30, 44)) for i in range(50)]
+    assert list(pd.read_csv(tmp_path / "out.csv").columns) == ["timestamp", "update_id", "rows_created"]
     theirs = invoke(runner, project_dir, "compete", str(tmp_path / "out.csv"), "--labels", str(tmp_path / "labels.csv"))
     assert theirs.exit_code == 0, theirs.output
 
@@ -216,8 +220,12 @@ def test_compete_on_a_dataset_scores_its_labelled_incidents_like_the_exported_cs
     assert len(scores(ours.output)) == 3 and scores(ours.output) == scores(theirs.output)
 
 
-@pytest.mark.parametrize("args", [["compete"], ["compete", "x.csv", "--dataset", "feed"],
-                                  ["compete", "--dataset", "feed", "--labels", "labels.csv"]])
-def test_compete_takes_one_archive(runner: CliRunner, project_dir: Path, args: list[str]) -> None:
+@pytest.mark.parametrize(("args", "message"), [
+    (["compete"], "give ARCHIVE_CSV or --dataset"),
+    (["compete", "x.csv", "--dataset", "feed"], "give ARCHIVE_CSV or --dataset"),
+    (["compete", "--dataset", "feed", "--labels", "labels.csv"], "--labels is for ARCHIVE_CSV"),
+    (["compete", "--dataset", "feed", "--timestamp-column", "when"], "--timestamp-column is for ARCHIVE_CSV"),
+])
+def test_compete_takes_one_archive(runner: CliRunner, project_dir: Path, args: list[str], message: str) -> None:
     result = invoke(runner, project_dir, *args)
-    assert result.exit_code == 2 and ("ARCHIVE_CSV or --dataset" in result.output or "--labels is for ARCHIVE_CSV" in result.output)
+    assert result.exit_code == 2 and message in result.output

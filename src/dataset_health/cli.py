@@ -379,11 +379,11 @@ def backtest_command(archive_csv: Path, output: Path, metrics: str | None, detec
               help="Write the winner as a health-suite template (JSON); needs labels.")
 @click.option("--detectors", metavar="NAMES",
               help="Comma-separated contestants, e.g. auto,robust_z,elementary_z (default: every detector).")
-@click.option("--timestamp-column", default="timestamp", show_default=True)
+@click.option("--timestamp-column", help="ARCHIVE_CSV's column of update times.  [default: timestamp]")
 @click.pass_context
 def compete_command(ctx: click.Context, archive_csv: Path | None, dataset: str | None, labels: Path | None,
                     report: Path | None, write_suite: Path | None, detectors: str | None,
-                    timestamp_column: str) -> None:
+                    timestamp_column: str | None) -> None:
     """Backtest every detector on ARCHIVE_CSV (or --dataset) and compare them.
 
     With labels: event F1, precision, recall and false alarms per 100
@@ -393,17 +393,20 @@ def compete_command(ctx: click.Context, archive_csv: Path | None, dataset: str |
 
     if (archive_csv is None) == (dataset is None):
         raise click.UsageError("give ARCHIVE_CSV or --dataset, not both and not neither")
-    contestants = None if detectors is None else [name.strip() for name in detectors.split(",") if name.strip()]
+    # Each name once: a competition cannot tell two runs of one detector apart.
+    contestants = None if detectors is None else list(dict.fromkeys(n.strip() for n in detectors.split(",") if n.strip()))
     if contestants == []:
         raise click.UsageError("--detectors names no detector")
     if dataset is not None:
         if labels is not None:
             raise click.UsageError("--labels is for ARCHIVE_CSV: a dataset's labels are its own ('dataset-health label')")
+        if timestamp_column is not None:
+            raise click.UsageError("--timestamp-column is for ARCHIVE_CSV: a dataset's archive has its own")
         result = compete_dataset(_store(ctx), dataset, report=report, write_suite=write_suite,
                                  detectors=contestants, progress=True)
     else:
         result = compete_csv(archive_csv, labels=labels, report=report, write_suite=write_suite,
-                             timestamp_column=timestamp_column, detectors=contestants, progress=True)
+                             timestamp_column=timestamp_column or "timestamp", detectors=contestants, progress=True)
     click.echo(safe(result.table().to_string(index=False, float_format=lambda v: f"{v:.3f}"), multiline=True))
     if result.labelled:
         click.echo(f"\nwinner: {safe(result.winner().name)}")
@@ -414,6 +417,16 @@ def compete_command(ctx: click.Context, archive_csv: Path | None, dataset: str |
         click.echo(f"report: {report}")
     if write_suite:
         click.echo(f"health-suite template ({safe(result.winner(for_suite=True).name)}): {write_suite}")
+        if dataset is not None:
+            click.echo(f"to check {safe(dataset)} with it, set 'suite: {_from_project(ctx, write_suite)}' "
+                       f"for it in dataset_health.yml")
+
+
+def _from_project(ctx: click.Context, path: Path) -> str:
+    """``path`` as a ``suite:`` setting: relative to the project directory when inside it."""
+    root = _project(ctx).root.resolve()
+    absolute = path.resolve()
+    return str(absolute.relative_to(root)) if absolute.is_relative_to(root) else str(absolute)
 
 
 @main.command()

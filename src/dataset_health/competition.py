@@ -221,6 +221,8 @@ def compete_dataset(
     only, and no winner's suite.
     """
     frame, labels = labelled_history(store, dataset)
+    if len(frame.columns) == 1:
+        raise SchemaError(f"dataset {dataset!r}: its archive has no numeric metric to compete on")
     labelled = bool(labels[LABEL_COLUMN].any())
     if write_suite is not None and not labelled:
         raise ConfigError(
@@ -330,6 +332,7 @@ def _archive_columns(metrics: tuple[str, ...]) -> list[str]:
 
 def _write_json(path: str | Path, data: dict[str, Any]) -> None:
     try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)  # suites/NAME.json in a new project
         Path(path).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     except OSError as exc:
         raise BadInputError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None

@@ -31,7 +31,7 @@ from dataset_health.archive.store import ArchiveStore
 from dataset_health.context import get_context
 from dataset_health.errors import DatasetHealthError
 from dataset_health.gx_files import project_lock
-from dataset_health.health_suite import ensure_health_suite, load_template, suite_name
+from dataset_health.health_suite import ensure_configured_suite, suite_name
 from dataset_health.outcomes import ExpectationOutcome, outcomes_from_checkpoint_result, tested_update_id
 from dataset_health.project import ENV_ARCHIVE_URL, Project
 
@@ -71,8 +71,8 @@ def ensure_health_checkpoint(context: Any, project: Project, store: ArchiveStore
     batch_definition = _archive_batch_definition(context, store.dialect, archive_url, asset_name(dataset), table)
 
     config = project.dataset(dataset)
-    suite = ensure_health_suite(context, dataset, archive_columns, load_template(config.suite, project.root),
-                                config.suite_defaults(), source=config.suite)
+    suite = ensure_configured_suite(context, dataset, archive_columns, config.suite, project.root,
+                                    config.suite_defaults())
     name = suite_name(dataset)
     actions = [
         DataDocsPagesAction(name="update_data_docs"),

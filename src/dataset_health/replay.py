@@ -19,7 +19,7 @@ from dataset_health.archive.store import ArchiveStore
 from dataset_health.archive.verdicts import LABEL, record_verdicts
 from dataset_health.context import get_context
 from dataset_health.gx_files import project_lock
-from dataset_health.health_suite import ensure_health_suite, load_template
+from dataset_health.health_suite import ensure_configured_suite
 from dataset_health.project import Project
 
 
@@ -30,8 +30,8 @@ def replay_verdicts(project: Project, dataset: str, *, last: int = 90, progress:
     with project_lock(project.gx_dir):  # the suite may be created or widened: one GX writer at a time
         context = get_context(project.root)
         config = project.dataset(dataset)
-        suite = ensure_health_suite(context, dataset, list(history.columns), load_template(config.suite, project.root),
-                                    config.suite_defaults(), source=config.suite)
+        suite = ensure_configured_suite(context, dataset, list(history.columns), config.suite, project.root,
+                                        config.suite_defaults())
     judges = [e for e in suite.expectations if hasattr(e, "judge_series")]
     labels = history[LABEL].where(history[LABEL].notna(), None) if LABEL in history else [None] * len(history)
     series = {

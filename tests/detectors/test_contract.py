@@ -192,5 +192,6 @@ def test_cadence_and_period_from_timestamps_or_data() -> None:
     # Walk-forward detectors pass int64 nanoseconds: the same answer without building an index.
     assert infer_cadence(missed.asi8) == infer_cadence(missed)
     assert infer_cadence(irregular.asi8).name == "irregular"
+    assert infer_cadence(missed.to_numpy().astype("datetime64[s]")) == infer_cadence(missed)  # not read as ns
     six_hourly = np.tile([5.0, 9.0, 7.0, 1.0], 30) + np.random.default_rng(0).normal(0, 0.2, 120)
     assert period_from_data(six_hourly, 20) == 4

@@ -194,8 +194,19 @@ def test_a_template_file_replaces_the_suite_built_from_another_template(project)
     (None, "health suite template file 'suites/winner.json' not found"),
     ("{not json", "health suite template file 'suites/winner.json': not JSON"),
     ('{"expectations": [{"kwargs": {}}]}', "needs an 'expectations' list of rules, each with a 'type'"),
+    ('{"expectations": []}', "template 'suites/winner.json' gives no expectation for an archive with columns"),
+    ('{"expectations": [{"type": "expect_column_latest_value_to_not_be_anomalous", "kwargs": {"column": "nope_*"}}]}',
+     "gives no expectation"),
     ('{"expectations": [{"type": "expect_column_latest_value_to_not_be_anomalous", '
-     '"kwargs": {"column": "rows_created", "detector": "nope"}}]}', "unknown detector 'nope'"),
+     '"kwargs": {"column": "rows_created", "detector": "nope"}}]}',
+     "column 'rows_created': unknown detector 'nope'"),
+    ('{"expectations": [{"type": "expect_column_latest_value_to_not_be_anomalous", '
+     '"kwargs": {"column": "rows_created", "detector": "consensus_z", "scale": "log"}}]}',
+     "parameter 'scale' must be 'auto' or 'linear'"),
+    ('{"expectations": [{"type": "expect_column_latest_value_to_not_be_anomalous", '
+     '"kwargs": {"column": "rows_created", "sensitivity": -1}}]}', "sensitivity:"),
+    ('{"expectations": [{"type": "expect_table_to_be_updated_on_schedule", "kwargs": [1]}]}',
+     "'kwargs' must be a mapping"),
 ])
 def test_a_bad_template_file_is_named_and_the_suite_stays(project, content: str | None, message: str) -> None:
     before = suite_file(project).read_text()
@@ -204,8 +215,32 @@ def test_a_bad_template_file_is_named_and_the_suite_stays(project, content: str 
         (project.root / "suites" / "winner.json").write_text(content)
     project = _use_template(project, "suites/winner.json")
     result = CliRunner().invoke(main, ["--project", str(project.root), "check", "feed"])
-    if "unknown detector" in message:  # a bad detector is the expectation's own error, as in any suite
-        assert "unknown detector 'nope'" in result.output
-    else:
-        assert result.exit_code == 2 and message in result.output, result.output
-        assert suite_file(project).read_text() == before
+    assert result.exit_code == 2 and message in result.output, result.output
+    assert result.output.startswith("error: dataset 'feed': ")
+    assert suite_file(project).read_text() == before
+
+
+def test_a_new_winner_written_to_the_same_file_rebuilds_the_suite(project) -> None:
+    store = ArchiveStore(project.archive_url)
+    (project.root / "suites").mkdir()
+    winner = project.root / "suites" / "winner.json"
+
+    def write(detector: str) -> None:
+        winner.write_text(json.dumps({"expectations": [{"type": "expect_column_latest_value_to_not_be_anomalous",
+                                                        "kwargs": {"column": "rows_created", "detector": detector}}]}))
+
+    write("robust_z")
+    project = _use_template(project, "suites/winner.json")
+    ensure_health_checkpoint(get_context(project.root), project, store, "feed")
+    assert _rules(project) == [("expect_column_latest_value_to_not_be_anomalous", "rows_created", "robust_z")]
+    write("zscore")
+    project = _use_template(project, "./suites/winner.json")  # the same file, spelled another way
+    ensure_health_checkpoint(get_context(project.root), project, store, "feed")
+    assert _rules(project) == [("expect_column_latest_value_to_not_be_anomalous", "rows_created", "zscore")]
+    # Unchanged file, same rules: the user's edits in GX stay.
+    context = get_context(project.root)
+    suite = context.suites.get(suite_name("feed"))
+    suite.expectations[0].sensitivity = 6.0
+    suite.expectations[0].save()
+    ensure_health_checkpoint(get_context(project.root), project, store, "feed")
+    assert json.loads(suite_file(project).read_text())["expectations"][0]["kwargs"]["sensitivity"] == 6.0

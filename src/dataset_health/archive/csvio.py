@@ -22,7 +22,7 @@ from dataset_health.archive.schema import (
     parse_timestamp,
 )
 from dataset_health.archive.store import AppendResult, ArchiveStore
-from dataset_health.archive.verdicts import labelled_history
+from dataset_health.archive.verdicts import LABEL, LABEL_NOTE, SUMMARY_FIELDS, labelled_history
 from dataset_health.errors import BadInputError, SchemaError
 
 
@@ -107,7 +107,11 @@ def import_csv(
 
 def export_csv(store: ArchiveStore, dataset: str, path: str | Path) -> int:
     """Write ``dataset``'s archive to a CSV file; returns the number of rows."""
-    frame = store.history(dataset).drop(columns=[CAPTURED_AT])
+    # The check's verdicts and the owner's labels are not what the update did:
+    # read back as metrics they would judge the detector by itself
+    # (``export_labels`` writes the labels on their own).
+    frame = store.history(dataset)
+    frame = frame.drop(columns=[c for c in (CAPTURED_AT, *SUMMARY_FIELDS, LABEL, LABEL_NOTE) if c in frame])
     frame[TIMESTAMP] = _csv_timestamps(frame[TIMESTAMP])
     for name in frame.columns:
         column = frame[name]

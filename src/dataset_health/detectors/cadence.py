@@ -56,12 +56,14 @@ IRREGULAR = Cadence("irregular", None)
 def infer_cadence(stamps: pd.DatetimeIndex | np.ndarray | None) -> Cadence:
     """The cadence of an ordered series of update timestamps.
 
-    ``stamps`` is a DatetimeIndex or an array of int64 UTC nanoseconds.
+    ``stamps`` is a DatetimeIndex, an array of int64 UTC nanoseconds or a
+    datetime64 array of any unit.
     """
     if stamps is None or len(stamps) < 4:
         return UNKNOWN
-    # Walk-forward loops ask at every update: an index built for the question costs more than the answer.
-    nanoseconds = stamps.asi8 if isinstance(stamps, pd.DatetimeIndex) else np.asarray(stamps, dtype=np.int64)
+    # Walk-forward loops ask at every update with int64 nanoseconds: an
+    # index built for the question would cost more than the answer.
+    nanoseconds = np.asarray(stamps) if _is_int64(stamps) else pd.DatetimeIndex(stamps).as_unit("ns").asi8
     gaps = np.diff(nanoseconds)
     gaps = gaps[gaps > 0]
     if gaps.size < 3:
@@ -75,6 +77,10 @@ def infer_cadence(stamps: pd.DatetimeIndex | np.ndarray | None) -> Cadence:
         if typical / tolerance <= step <= typical * tolerance:
             return Cadence(name, step, periods)
     return Cadence("regular", step)
+
+
+def _is_int64(stamps: pd.DatetimeIndex | np.ndarray) -> bool:
+    return isinstance(stamps, np.ndarray) and stamps.dtype == np.int64
 
 
 def phase(stamps: pd.DatetimeIndex, cadence: Cadence, period: int) -> np.ndarray:

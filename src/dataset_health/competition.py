@@ -221,15 +221,16 @@ def compete_dataset(
     only, and no winner's suite.
     """
     frame, labels = labelled_history(store, dataset)
-    if len(frame.columns) == 1:
-        raise SchemaError(f"dataset {dataset!r}: its archive has no numeric metric to compete on")
     labelled = bool(labels[LABEL_COLUMN].any())
     if write_suite is not None and not labelled:
         raise ConfigError(
             f"dataset {dataset!r}: writing the winner's suite needs labels, and no update is labelled incident; "
             f"label past incidents with 'dataset-health label {dataset} UPDATE_ID --as incident'"
         )
-    result = compete(frame, labels if labelled else None, detectors, progress=progress)
+    try:
+        result = compete(frame, labels if labelled else None, detectors, progress=progress)
+    except BadInputError as exc:  # the archive's own problems (no metric to watch...): say whose
+        raise type(exc)(f"dataset {dataset!r}: {exc}") from None
     _publish(result, dataset, report=report, write_suite=write_suite)
     return result
 

@@ -220,3 +220,12 @@ def test_a_dataset_without_incident_labels_gets_alarm_rates_and_no_suite(store, 
     with pytest.raises(ConfigError, match="dataset 'quiet': writing the winner's suite needs labels.*dataset-health label quiet"):
         compete_dataset(store, "quiet", write_suite=tmp_path / "suite.json")
     assert not (tmp_path / "suite.json").exists()
+
+
+def test_a_dataset_with_nothing_to_judge_is_named(store) -> None:
+    from dataset_health.competition import compete_dataset
+
+    store.append("notes", [{"update_id": str(i), "timestamp": f"2024-01-0{i + 1}T06:00:00", "comment": "ok"}
+                           for i in range(5)], text_fields=("comment",))
+    with pytest.raises(BadInputError, match="dataset 'notes': the archive has no numeric metric column to watch"):
+        compete_dataset(store, "notes")

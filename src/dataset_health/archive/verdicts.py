@@ -129,8 +129,9 @@ def labelled_history(store: ArchiveStore, dataset: str) -> tuple[pd.DataFrame, p
     history = store.history(dataset)
     metrics = [name for name, kind in store.column_kinds(dataset).items() if kind == "number"]
     frame = history[[TIMESTAMP, *metrics]]
-    label = history[LABEL].fillna("") if LABEL in history else pd.Series("", index=history.index)
-    note = history[LABEL_NOTE].fillna("") if LABEL_NOTE in history else pd.Series("", index=history.index)
+    unlabelled = pd.Series("", index=history.index)  # no update of it was ever labelled
+    label = history.get(LABEL, unlabelled).fillna("")
+    note = history.get(LABEL_NOTE, unlabelled).fillna("")
     labels = pd.DataFrame({TIMESTAMP: history[TIMESTAMP], UPDATE_ID: history[UPDATE_ID],
                            "is_anomaly": (label == INCIDENT).astype(int), "kind": label, "note": note})
     return frame, labels

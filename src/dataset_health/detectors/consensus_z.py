@@ -213,7 +213,7 @@ class ConsensusZ(_SeriesDetector):
             # Back on the metric's units the scale's mean is not the arithmetic mean.
             usual, note = usual.replace("the mean", "the usual"), f"{note}, on {scale.label}"
         # A monthly event is one in the metric's own units: its floors are shares of its level.
-        monthly = self._same_day_of_past_months(history, stamps, value, stamp) if status == FAIL else None
+        monthly = self._same_day_of_past_months(history, stamps, value, stamp, kind) if status == FAIL else None
         if monthly is not None:
             status = PASS
             note = (f"like the same day of past months, a monthly event: {monthly.size} of them averaged "
@@ -258,7 +258,7 @@ class ConsensusZ(_SeriesDetector):
                        reason(metric, value, level, lower, upper, usual="the held level", note=note))
 
     def _same_day_of_past_months(self, history: np.ndarray, stamps: np.ndarray | None, value: float,
-                                 stamp: int | None) -> np.ndarray | None:
+                                 stamp: int | None, kind: str | None) -> np.ndarray | None:
         """The values of this day of the month in past months, when they make
         ``value`` a monthly event (a re-sync on the 1st) rather than an anomaly.
 
@@ -272,9 +272,9 @@ class ConsensusZ(_SeriesDetector):
         spread, floored at a tenth of their mean, since a handful of months
         gives a shaky deviation. A day of the month that falls on weekdays
         and weekends alike is not all far, so the weekly pattern is not
-        mistaken for a monthly one.
+        mistaken for a monthly one. ``kind`` is the seasonality of ``stamps``.
         """
-        if stamps is None or stamp is None or self._seasonality(stamps) != "day_of_week":
+        if stamps is None or stamp is None or kind != "day_of_week":
             return None
         days = pd.DatetimeIndex(np.append(stamps, stamp).astype("datetime64[ns]")).day.to_numpy()
         same = history[(days[:-1] == days[-1]) & (stamps <= stamp - _MONTH_AGO)]

@@ -114,6 +114,21 @@ to 50 rows), 0.622 / 0.82 shared. A threshold raised to the k-th largest
 past in-sample deviation (k = 0.5% of the history, at least 3): 0.655 /
 0.435 and 0.794 / 1.71, but 0.641 at 0.3% and 0.640 at 0.7%: noise, not a
 gain.
+
+2026-12-04: monthly events on a month's last day. The last days of past
+months count as the same day (the 30th and the 31st), past days only
+when they were, like the tested one, working days or weekend days:
+synthetic 0.787 / 1.76 -> 0.800 / 1.54 (last day only), 0.816 / 1.35
+(with working days), and 0.829 / 1.10 when weekly updates get the rule
+too (weekly 0.76 -> 0.84); shared unchanged at 0.654 / 0.475. The last
+working day (Friday before a weekend month-end) as a further anchor
+changes neither set; it is kept for archives whose close follows the
+business calendar. Dropped: a sustained-shift rule (the mean of the last
+6, 12 or 24 phase residuals on the log scale, against the spread of past
+such means, failing when it first crosses 4, 5 or 6): at best 0.663 /
+0.52 shared and 0.773 / 1.94 synthetic (w=6, k=5), 0.627 / 0.64 and
+0.749 / 2.24 at w=12; the machine-temperature level drop it was for
+stayed missed.
 """
 
 from __future__ import annotations

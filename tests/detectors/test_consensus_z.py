@@ -178,6 +178,54 @@ def test_a_monthly_resync_passes_once_past_months_had_it_but_the_same_spike_mid_
     assert ConsensusZ().check(spike_mid_month, days, metric="rows_updated").status == FAIL
 
 
+def _month_end_close(stamps: pd.DatetimeIndex, seed: int) -> np.ndarray:
+    """Updates that triple on a month's last day when it is a working day, as a monthly close does."""
+    updated = 7_000 + np.random.default_rng(seed).normal(0, 300, stamps.size)
+    closing = stamps.is_month_end & (stamps.dayofweek < 5)
+    updated[closing] *= 3
+    return updated
+
+
+def test_a_month_end_close_passes_on_the_30th_and_the_31st_alike_but_a_spike_the_day_before_fails() -> None:
+    days = pd.date_range("2024-01-01 06:00", "2024-10-31 06:00", freq="D")  # Thursday the 31st
+    updated = _month_end_close(days, seed=2)
+    verdicts = ConsensusZ().walk_forward(updated, days, metric="rows_updated")
+    september = verdicts[days.get_loc(pd.Timestamp("2024-09-30 06:00"))]  # a Monday, the 30th
+    assert september.status == PASS and "monthly event" in september.reason, september.reason
+    # March 31st, June 30th and August 31st fell on weekends, without a close: October is
+    # compared with the month-ends that were working days, as it is one.
+    assert verdicts[-1].status == PASS and "monthly event" in verdicts[-1].reason, verdicts[-1].reason
+
+    day_before = updated[:-1].copy()
+    day_before[-1] *= 3  # October 30th
+    assert ConsensusZ().check(day_before, days[:-1], metric="rows_updated").status == FAIL
+
+
+def test_a_close_on_the_last_business_day_fails_only_the_first_time() -> None:
+    days = pd.date_range("2023-01-02 06:00", "2024-12-31 06:00", freq="D")
+    updated = 7_000 + np.random.default_rng(3).normal(0, 300, days.size)
+    updated[days.dayofweek >= 5] *= 0.2
+    month = pd.Series(days).groupby(days.to_period("M"))
+    last_business_day = month.transform(lambda d: d[d.dt.dayofweek < 5].max()).to_numpy()
+    closes = np.flatnonzero(days == last_business_day)
+    updated[closes] *= 3
+    verdicts = ConsensusZ().walk_forward(updated, days, metric="rows_updated")
+    failed = [str(days[i].date()) for i in closes if verdicts[i].status == FAIL]
+    assert failed == ["2023-01-31"]
+    # Before month-ends were one event with working days only, 9 of these 24 closes failed.
+    assert sum("monthly event" in verdicts[i].reason for i in closes) >= 12
+
+
+def test_a_weekly_archive_knows_month_end_closes_too() -> None:
+    mondays = pd.date_range("2023-01-02 06:00", periods=156, freq="7D")
+    updated = _month_end_close(mondays, seed=5)
+    closes = np.flatnonzero(mondays.is_month_end)
+    verdicts = ConsensusZ().walk_forward(updated, mondays, metric="rows_updated")
+    assert [verdicts[i].status for i in closes[:2]] == [FAIL, FAIL]  # not yet a pattern
+    assert all(verdicts[i].status == PASS and "monthly event" in verdicts[i].reason for i in closes[2:])
+    assert ConsensusZ(seasonality="none").walk_forward(updated, mondays)[closes[-1]].status == FAIL
+
+
 def _heavy_tailed_counts() -> np.ndarray:
     # Update sizes spread over an order of magnitude: a linear band reaches 0.
     return np.round(np.random.default_rng(3).lognormal(8, 0.5, 200))

@@ -38,9 +38,13 @@ previous-change rules run on the scale of the side they judge; the
 held-level and monthly rules, and mostly-zero counts, stay in the metric's
 own units, as do bands and reasons.
 
-On daily updates, a value far from the usual one passes when the same day
-of past months was just as far, twice or more: a monthly re-sync or full
-load is a calendar event, like the weekday, not an incident.
+On daily and weekly updates, a value far from the usual one passes when
+the same day of past months was just as far, twice or more: a monthly
+re-sync or full load is a calendar event, like the weekday, not an
+incident. On a month's last day or last working day, the last (working)
+days of past months count (the 30th and the 31st both close a month, and
+so does Friday the 29th before a weekend), and only days that were, like
+this one, working days or weekend days: a close skips a Saturday.
 
 A count that is mostly zero (deletes, duplicate keys) is judged, when it is
 not zero, against its past non-zero values: that deletes happen is not
@@ -87,6 +91,8 @@ _PHASES = 24
 # Spacings judged by weekday, as daily ones (infer_cadence calls 16 to 36 hours daily).
 _FEW_A_DAY = (pd.Timedelta(hours=6), pd.Timedelta(hours=16))
 _MONTH_AGO = 27 * _NS_PER_DAY  # the same day of a past month is at least this far back
+# Updates not compared by weekday or hour get monthly events when they are this far apart (weekly).
+_DAILY_OR_SLOWER = 20 * _NS_PER_HOUR
 # A metric that moved at no more than this share of past updates (and has
 # this many) is judged against the level it held: see ``_leaves_held_level``.
 _RARE_MOVES = 0.01
@@ -260,34 +266,53 @@ class ConsensusZ(_SeriesDetector):
     def _same_day_of_past_months(self, history: np.ndarray, stamps: np.ndarray | None, value: float,
                                  stamp: int | None, kind: str | None) -> np.ndarray | None:
         """The values of this day of the month in past months, when they make
-        ``value`` a monthly event (a re-sync on the 1st) rather than an anomaly.
+        ``value`` a monthly event (a re-sync on the 1st, a month-end close)
+        rather than an anomaly.
 
-        Updates compared by weekday only (daily, or every 6 to 16 hours),
-        and only days at least four weeks back: on several updates a day, an
-        incident since this morning is not a past month. Every past same day
-        (at least two) must itself be
-        far from the history's median, on the same side as ``value`` (by
-        median deviations: the events themselves must not widen the scale),
-        and ``value`` must be like them: within ``sensitivity`` of their
+        The day is the same day of the month or, on a month's last day or
+        last working day (Monday to Friday), the last (working) day of past
+        months: the 30th and the 31st both close a month, and so does Friday
+        the 29th before a weekend.
+        Updates compared by weekday (daily, or every 6 to 16 hours) or a day
+        or more apart (weekly) only, and only days at least four weeks
+        back: on several updates a day, an incident since this morning is
+        not a past month. Past days count when they were, like this one,
+        working days or weekend days: a month-end that fell on a Saturday
+        had no close. Every past same day (at least two) must itself be far
+        from the history's median, on the same side as ``value`` (by median
+        deviations: the events themselves must not widen the scale), and
+        ``value`` must be like them: within ``sensitivity`` of their
         spread, floored at a tenth of their mean, since a handful of months
         gives a shaky deviation. A day of the month that falls on weekdays
         and weekends alike is not all far, so the weekly pattern is not
         mistaken for a monthly one. ``kind`` is the seasonality of ``stamps``.
         """
-        if stamps is None or stamp is None or kind != "day_of_week":
+        if stamps is None or stamp is None or self.seasonality == "none" or kind == "hour_of_day":
             return None
-        days = pd.DatetimeIndex(np.append(stamps, stamp).astype("datetime64[ns]")).day.to_numpy()
-        same = history[(days[:-1] == days[-1]) & (stamps <= stamp - _MONTH_AGO)]
-        if same.size < _MONTHLY_REPEATS:
+        if kind is None and np.median(np.diff(stamps[-_CADENCE_SPAN:])) < _DAILY_OR_SLOWER:
             return None
+        dates = pd.DatetimeIndex(np.append(stamps, stamp).astype("datetime64[ns]"))
+        working = dates.dayofweek.to_numpy() < 5
+        earlier = (stamps <= stamp - _MONTH_AGO) & (working[:-1] == working[-1])
+        day = dates.day.to_numpy()
+        anchors = [day[:-1] == day[-1]]
+        days_left = (dates.days_in_month - dates.day).to_numpy()
+        last_working = working & ((days_left == 0) | ((dates.dayofweek.to_numpy() == 4) & (days_left <= 2)))
+        for ends_a_month in (days_left == 0, last_working):
+            if ends_a_month[-1]:
+                anchors.append(ends_a_month[:-1])
         center = float(np.median(history))
         scale = max(mad_sigma(history, center), _spread_floor(center))
         side = np.sign(value - center)
-        if not np.all(side * (same - center) > self.sensitivity * scale):
-            return None
-        mean = float(same.mean())
-        spread = max(float(same.std()), _MONTHLY_FLOOR * abs(mean))
-        return same if abs(value - mean) <= self.sensitivity * spread else None
+        for anchor in anchors:
+            same = history[anchor & earlier]
+            if same.size < _MONTHLY_REPEATS or not np.all(side * (same - center) > self.sensitivity * scale):
+                continue
+            mean = float(same.mean())
+            spread = max(float(same.std()), _MONTHLY_FLOOR * abs(mean))
+            if abs(value - mean) <= self.sensitivity * spread:
+                return same
+        return None
 
     def _judge(self, history: np.ndarray, stamps: np.ndarray | None, value: float, stamp: int | None,
                direction: str, scale: Scale, kind: str | None) -> "_Judged | str":

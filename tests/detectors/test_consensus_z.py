@@ -36,6 +36,19 @@ def test_a_holiday_is_compared_with_days_off_only_when_given_the_calendar() -> N
     assert "usual day off" in with_calendar.reason and "past days off" in with_calendar.reason
 
 
+def test_a_holiday_at_its_weekday_volume_passes_but_a_holiday_far_from_both_views_fails() -> None:
+    columbus = daily_archive(days=400, end="2024-10-14")  # a Monday: a federal holiday, a working day here
+    values, stamps = columbus["rows_created"].to_numpy().copy(), columbus["timestamp"]
+    values[-1] = np.median(values[-29:-1][stamps[-29:-1].dt.dayofweek.to_numpy() == 0])  # a usual Monday
+    worked = ConsensusZ(holidays="us_federal").check(values, stamps, metric="rows_created")
+    assert worked.status == PASS and "usual Monday" in worked.reason, worked.reason
+    # Four times a day off's volume is far above days off and far below Mondays: neither view calls it usual.
+    days_off = values[:-1][stamps[:-1].dt.dayofweek.to_numpy() >= 5]
+    values[-1] = 4 * np.median(days_off)
+    doubled = ConsensusZ(holidays="us_federal").check(values, stamps, metric="rows_created")
+    assert doubled.status == FAIL, doubled.reason
+
+
 def test_the_weekday_view_judges_a_drop_that_weekends_hide_from_the_global_view() -> None:
     archive = daily_archive(days=200, end="2024-11-26")  # a Tuesday
     values = archive["rows_created"].to_numpy().copy()

@@ -120,7 +120,9 @@ class ConsensusZ(_SeriesDetector):
     holidays : None, "us_federal" or list of dates, default=None
         With the weekday view, an update on a holiday is compared with past
         holidays and weekends (days off), and holidays leave their
-        weekday's baseline.
+        weekday's baseline. One that looks like its weekday passes too
+        (a business open on Columbus Day): a holiday fails only when it is
+        unusual in both views.
     scale : {"auto", "linear"}, default="auto"
         "auto" judges a non-negative metric that is not mostly zero by its
         rises on the 2/3 power scale and its drops on the log scale (a
@@ -176,8 +178,9 @@ class ConsensusZ(_SeriesDetector):
             # level dominates its history.
             return self._usual(value, history, f"{metric} {fmt(value)} is unchanged since the previous update")
         kind = self._seasonality(stamps)  # once for both sides: reading the cadence is half the cost
-        judged = [self._side(history, stamps, value, stamp, direction, scale, kind)
-                  for direction, scale in sides(self.direction, self._ratio_scales(history, value))]
+        # A holiday is judged as a day off and as its weekday: the view it is usual in speaks.
+        judged = min((self._sides(history, stamps, value, stamp, kind, as_day_off)
+                      for as_day_off in self._holiday_views(stamps, stamp, kind)), key=_worst_score)
         common = next((j for j in judged if isinstance(j, str)), None)
         if common is not None:
             return self._usual(value, history, f"{metric} {common}")
@@ -194,6 +197,21 @@ class ConsensusZ(_SeriesDetector):
                        int(history.size), self.name,
                        reason(metric, value, worst.mean, lower, upper, usual=worst.usual, note=worst.note))
 
+    def _sides(self, history: np.ndarray, stamps: np.ndarray | None, value: float, stamp: int | None,
+               kind: str | None, as_day_off: bool) -> list["_Side | str"]:
+        """The verdict on each side ``direction`` asks for, each on its scale."""
+        return [self._side(history, stamps, value, stamp, direction, scale, kind, as_day_off)
+                for direction, scale in sides(self.direction, self._ratio_scales(history, value))]
+
+    def _holiday_views(self, stamps: np.ndarray | None, stamp: int | None, kind: str | None) -> tuple[bool, ...]:
+        """Whether a holiday is judged as a day off: ``(True,)``, or on a holiday ``(True, False)``,
+        both views. Many holidays of a calendar are working days for many businesses
+        (Columbus Day, Veterans Day), so one that looks like its weekday is usual too."""
+        if kind != "day_of_week" or self.holidays is None or stamps is None or stamp is None:
+            return (True,)
+        day = pd.DatetimeIndex(np.append(stamps, stamp).astype("datetime64[ns]"))
+        return (True, False) if holiday_mask(day[-1:], resolve_holidays(self.holidays, day))[0] else (True,)
+
     def _ratio_scales(self, history: np.ndarray, value: float) -> bool:
         """Whether rises and drops are judged on the power and log scales (``_count_scales``):
         a non-negative metric that is not mostly zero, unless ``scale="linear"``."""
@@ -201,11 +219,12 @@ class ConsensusZ(_SeriesDetector):
                 and np.mean(history == 0) < _ZERO_INFLATED)
 
     def _side(self, history: np.ndarray, stamps: np.ndarray | None, value: float, stamp: int | None,
-              direction: str, scale: Scale, kind: str | None) -> "_Side | str":
+              direction: str, scale: Scale, kind: str | None, as_day_off: bool = True) -> "_Side | str":
         """The verdict on one side (``direction``) judged on ``scale``, in the metric's own units,
-        or why the value is usual."""
+        or why the value is usual; a holiday is judged as a day off or, without ``as_day_off``,
+        as its weekday."""
         past, observed = scale.forward(history), float(scale.forward(value))
-        judged = self._judge(past, stamps, observed, stamp, direction, scale, kind)
+        judged = self._judge(past, stamps, observed, stamp, direction, scale, kind, as_day_off)
         if isinstance(judged, str):
             return judged
         score, mean, widest = judged.score, judged.mean, max(judged.scales)
@@ -315,7 +334,7 @@ class ConsensusZ(_SeriesDetector):
         return None
 
     def _judge(self, history: np.ndarray, stamps: np.ndarray | None, value: float, stamp: int | None,
-               direction: str, scale: Scale, kind: str | None) -> "_Judged | str":
+               direction: str, scale: Scale, kind: str | None, as_day_off: bool = True) -> "_Judged | str":
         """How far ``value`` is from ``history`` by every view, or why it is usual (a common zero);
         ``kind`` is the seasonality of ``stamps``."""
         # A count that is mostly zero (deletes, duplicate keys): that it
@@ -323,7 +342,8 @@ class ConsensusZ(_SeriesDetector):
         # non-zero values were, without a season.
         sparse = value != 0 and _sparse_count(history)
         kind = None if sparse else kind
-        season = None if kind is None or stamp is None else _Season.of(history, stamps, stamp, kind, self.holidays)
+        season = None if kind is None or stamp is None else _Season.of(
+            history, stamps, stamp, kind, self.holidays, as_day_off)
         like = history if season is None else season.values
         if value == 0 and np.mean(like == 0) >= _ZERO_COMMON and np.count_nonzero(like == 0) >= _MIN_PHASE_HISTORY:
             return f"0 is usual: {np.mean(like == 0):.0%} of {like.size} like past updates were 0"
@@ -419,14 +439,14 @@ class _Season:
 
     @classmethod
     def of(cls, history: np.ndarray, stamps: np.ndarray, stamp: int, kind: str,
-           holidays: Any = None) -> "_Season | None":
+           holidays: Any = None, as_day_off: bool = True) -> "_Season | None":
         keys = _phase(stamps, kind)
         phase = int(_phase(np.array([stamp]), kind)[0])
         if kind == "day_of_week" and holidays is not None:
             everything = pd.DatetimeIndex(np.append(stamps, stamp).astype("datetime64[ns]"))
             off = holiday_mask(everything, resolve_holidays(holidays, everything))
             keys = np.where(off[:-1], _DAY_OFF, keys)
-            if off[-1]:
+            if off[-1] and as_day_off:
                 phase = _DAY_OFF
         day_off = kind == "day_of_week" and phase == _DAY_OFF
         same = history[(keys == phase) | (day_off & (keys >= 5))]  # a holiday is judged with weekends
@@ -438,6 +458,13 @@ class _Season:
         means = np.bincount(keys, weights=history, minlength=_PHASES) / np.maximum(counts, 1)
         pooled = float(np.sqrt(np.mean((history - means[keys]) ** 2)))
         return cls(same, pooled, kind, phase)
+
+
+def _worst_score(judged: list["_Side | str"]) -> float:
+    """The highest score of one view's sides; a side that found the value usual makes it -inf."""
+    if any(isinstance(j, str) for j in judged):
+        return -np.inf
+    return max(j.score for j in judged)
 
 
 def _spread_floor(level: float, scale: Scale = LINEAR) -> float:

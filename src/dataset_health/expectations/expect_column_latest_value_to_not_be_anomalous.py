@@ -27,7 +27,7 @@ TRAINING_WINDOW_DESCRIPTION = "How many of the newest past updates form the base
 SEASONALITY_DESCRIPTION = "'auto', 'none' or 'day_of_week': compare Mondays with Mondays on daily archives."
 HOLIDAYS_DESCRIPTION = (
     "Holiday calendar for the weekday comparison: null, 'us_federal' or a list of dates; "
-    "a holiday is compared with past holidays and weekends."
+    "a holiday is compared with past holidays and weekends (by the default detector, also with its weekday)."
 )
 SCALE_DESCRIPTION = (
     "null for the detector's default, or 'auto' (consensus_z: a count's drops judged as ratios) or 'linear'; "

@@ -38,7 +38,7 @@ from dataset_health.archive.schema import (
 )
 from dataset_health.detector_config import AUTO, DetectorConfig, resolve_config
 from dataset_health.detectors import FAIL, INSUFFICIENT_HISTORY, PASS, Verdict
-from dataset_health.errors import BadInputError, ConfigError, SchemaError
+from dataset_health.errors import BadInputError, ConfigError, SchemaError, writing
 from dataset_health.scoring import score_events
 
 VERDICT_COLUMNS = ("timestamp", "is_anomaly", "status", "score", "failed_metrics")
@@ -283,10 +283,8 @@ def backtest_csv(
     frame = read_csv(archive)
     verdicts = backtest(frame, metrics=metrics, detector=detector, timestamp_column=timestamp_column,
                         progress=progress)
-    try:
-        verdicts.to_csv(output, index=False)
-    except OSError as exc:
-        raise BadInputError(f"cannot write verdicts to {str(output)!r}: {exc.strerror or exc}") from None
+    with writing(output, what="verdicts") as target:
+        verdicts.to_csv(target, index=False)
     return verdicts
 
 

@@ -51,7 +51,7 @@ from dataset_health.detector_config import (
     suite_template,
 )
 from dataset_health.detectors import DETECTORS
-from dataset_health.errors import BadInputError, ConfigError, DatasetHealthError, SchemaError
+from dataset_health.errors import BadInputError, ConfigError, DatasetHealthError, SchemaError, writing
 from dataset_health.scoring import alarm_rate, score_events
 
 LABEL_COLUMN = "is_anomaly"
@@ -332,11 +332,8 @@ def _archive_columns(metrics: tuple[str, ...]) -> list[str]:
 
 
 def _write_json(path: str | Path, data: dict[str, Any]) -> None:
-    try:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)  # suites/NAME.json in a new project
-        Path(path).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise BadInputError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
+    with writing(path) as target:  # suites/NAME.json in a new project: the folder is created
+        target.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
 def _or(value: float, fallback: float) -> float:

@@ -18,6 +18,10 @@ one boundary with ``raise ... from exc`` rather than leaked to the user.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
 
 class DatasetHealthError(Exception):
     """Base class of every error dataset-health raises on purpose."""
@@ -49,3 +53,17 @@ class SourceError(DatasetHealthError):
     The message names the source dataset and what failed; it never holds
     credentials.
     """
+
+
+@contextmanager
+def writing(path: str | Path, *, what: str = "", dataset: str | None = None) -> Iterator[Path]:
+    """Write to ``path`` inside the block: its folder is created, and an
+    OSError becomes a :class:`BadInputError` naming ``what`` (and the dataset)."""
+    target = Path(path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        yield target
+    except OSError as exc:
+        prefix = f"dataset {dataset!r}: " if dataset else ""
+        raise BadInputError(f"{prefix}cannot write {what}{' to ' if what else ''}{str(path)!r}: "
+                            f"{exc.strerror or exc}") from None

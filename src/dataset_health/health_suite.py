@@ -12,6 +12,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import json
+import logging
 import os
 from importlib import resources
 from pathlib import Path
@@ -23,8 +24,11 @@ from great_expectations.exceptions import DataContextError
 
 from dataset_health.archive.schema import KEY_COLUMNS, slug
 from dataset_health.errors import ConfigError
+from dataset_health.project import DEFAULT_SUITE
 
 import dataset_health.expectations  # noqa: F401  (the template's types must be registered)
+
+logger = logging.getLogger(__name__)
 
 # Fewer columns than this present in an archive: a multivariate rule is skipped.
 _MIN_JOINT_COLUMNS = 2
@@ -148,7 +152,10 @@ def ensure_health_suite(context: Any, dataset: str, archive_columns: list[str], 
     (``compete --write-suite`` wrote a new winner to it), the user chose
     new rules, and the suite's expectations are replaced by the template's.
     A template that would leave the suite empty is refused: a suite that
-    judges nothing passes every update.
+    judges nothing passes every update. A suite that records no template
+    (made by hand, or by a version before templates were recorded) is never
+    replaced; when ``source`` names another template than the default, a
+    warning says so, at every check until the suite is deleted.
     """
     name = suite_name(dataset)
     source = source or template.get("name")
@@ -160,6 +167,11 @@ def ensure_health_suite(context: Any, dataset: str, archive_columns: list[str], 
         suite = None
     built = (suite.meta or {}).get("dataset_health", {}) if suite is not None else {}
     rebuild = built.get("template") is not None and _built_from(built) != _built_from(meta["dataset_health"])
+    if suite is not None and built.get("template") is None and source != DEFAULT_SUITE:
+        logger.warning("dataset %r: suite %r records no template, so it is kept as it is and the template %r "
+                       "only adds expectations for archive columns it does not cover; delete the suite "
+                       "(the next check builds it from the template) to use the template's rules",
+                       dataset, name, source)
     if not wanted and (suite is None or rebuild or not suite.expectations):
         raise ConfigError(f"health suite template {source!r} gives no expectation for an archive with columns "
                           f"{', '.join(c for c in archive_columns if c not in KEY_COLUMNS) or '(none)'}")

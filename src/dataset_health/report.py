@@ -22,7 +22,7 @@ import pandas as pd
 
 from dataset_health.competition import CompetitionResult, Contestant
 from dataset_health.docs.charts import LEGEND, metric_chart_svg
-from dataset_health.errors import BadInputError
+from dataset_health.errors import writing
 from dataset_health.scoring import events
 
 #: Charts per contestant: its metrics with the most alarms.
@@ -47,11 +47,9 @@ _templates = jinja2.Environment(
 def write_report(result: CompetitionResult, path: str | Path, *, title: str) -> Path:
     """Write the report of ``result`` to ``path``; return the path."""
     html = render_report(result, title=title)
-    try:
-        Path(path).write_text(html, encoding="utf-8")
-    except OSError as exc:
-        raise BadInputError(f"cannot write the report to {str(path)!r}: {exc.strerror or exc}") from None
-    return Path(path)
+    with writing(path, what="the report") as target:
+        target.write_text(html, encoding="utf-8")
+    return target
 
 
 def render_report(result: CompetitionResult, *, title: str) -> str:

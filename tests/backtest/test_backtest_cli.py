@@ -87,6 +87,23 @@ def test_backtest_of_a_missing_file(runner: CliRunner, tmp_path: Path) -> None:
     assert result.exit_code == 2 and "does not exist" in result.output
 
 
+def test_outputs_go_into_new_folders_and_an_unwritable_one_is_a_one_line_error(
+        runner: CliRunner, files, tmp_path: Path, few_contestants: None) -> None:
+    archive, labels = files
+    verdicts, report = tmp_path / "runs" / "verdicts.csv", tmp_path / "reports" / "2026" / "compete.html"
+    assert runner.invoke(main, ["backtest", str(archive), "-o", str(verdicts)]).exit_code == 0
+    assert len(pd.read_csv(verdicts)) == 45
+    result = runner.invoke(main, ["compete", str(archive), "--labels", str(labels), "--report", str(report)])
+    assert result.exit_code == 0 and report.read_text(encoding="utf-8").startswith("<!DOCTYPE html>"), result.output
+
+    blocked = tmp_path / "a_file"
+    blocked.write_text("not a folder")
+    result = runner.invoke(main, ["backtest", str(archive), "-o", str(blocked / "verdicts.csv")])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(f"error: cannot write verdicts to {str(blocked / 'verdicts.csv')!r}")
+    assert len(result.output.strip().splitlines()) == 1
+
+
 def test_compete_writes_a_self_contained_report_that_escapes_column_names(
     runner: CliRunner, files, tmp_path: Path, few_contestants: None
 ) -> None:

@@ -190,6 +190,30 @@ def test_a_template_file_replaces_the_suite_built_from_another_template(project)
     assert _rules(project) == default_rules
 
 
+def test_a_suite_without_a_recorded_template_is_kept_and_a_new_template_setting_warns(project, caplog) -> None:
+    # A suite made by hand in GX, or by a version that did not record its template.
+    on_disk = json.loads(suite_file(project).read_text())
+    on_disk["meta"].pop("dataset_health")
+    suite_file(project).write_text(json.dumps(on_disk))
+    before = _rules(project)
+    (project.root / "suites").mkdir()
+    (project.root / "suites" / "winner.json").write_text(json.dumps({"expectations": [
+        {"type": "expect_column_latest_value_to_not_be_anomalous", "kwargs": {"column": "rows_created", "detector": "robust_z"}}]}))
+    project = _use_template(project, "suites/winner.json")
+    with caplog.at_level("WARNING", logger="dataset_health.health_suite"):
+        ensure_health_checkpoint(get_context(project.root), project, ArchiveStore(project.archive_url), "feed")
+    assert _rules(project) == before
+    [warning] = [r.getMessage() for r in caplog.records]
+    assert warning.startswith("dataset 'feed': suite 'dataset_health__feed' records no template")
+    assert "'suites/winner.json' only adds expectations" in warning and "delete the suite" in warning
+
+    caplog.clear()
+    project = _use_template(project, "dataset_health_default")
+    with caplog.at_level("WARNING", logger="dataset_health.health_suite"):
+        ensure_health_checkpoint(get_context(project.root), project, ArchiveStore(project.archive_url), "feed")
+    assert caplog.records == []  # the default setting is no choice to warn about
+
+
 @pytest.mark.parametrize(("content", "message"), [
     (None, "health suite template file 'suites/winner.json' not found"),
     ("{not json", "health suite template file 'suites/winner.json': not JSON"),

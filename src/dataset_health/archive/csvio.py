@@ -23,7 +23,7 @@ from dataset_health.archive.schema import (
 )
 from dataset_health.archive.store import AppendResult, ArchiveStore
 from dataset_health.archive.verdicts import LABEL, LABEL_NOTE, SUMMARY_FIELDS, labelled_history
-from dataset_health.errors import BadInputError, SchemaError
+from dataset_health.errors import BadInputError, SchemaError, writing
 
 
 def _normalise_header(name: str) -> str:
@@ -138,7 +138,5 @@ def _csv_timestamps(stamps: pd.Series) -> pd.Series:
 
 
 def _write(frame: pd.DataFrame, path: str | Path, dataset: str) -> None:
-    try:
-        frame.to_csv(path, index=False)
-    except OSError as exc:
-        raise BadInputError(f"dataset {dataset!r}: cannot write {str(path)!r}: {exc.strerror or exc}") from None
+    with writing(path, dataset=dataset) as target:
+        frame.to_csv(target, index=False)

@@ -283,7 +283,7 @@ def backtest_csv(
     frame = read_csv(archive)
     verdicts = backtest(frame, metrics=metrics, detector=detector, timestamp_column=timestamp_column,
                         progress=progress)
-    with writing(output, what="verdicts") as target:
+    with writing(output, what="verdicts", urls=True) as target:
         verdicts.to_csv(target, index=False)
     return verdicts
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 
 class DatasetHealthError(Exception):
@@ -56,14 +57,34 @@ class SourceError(DatasetHealthError):
 
 
 @contextmanager
-def writing(path: str | Path, *, what: str = "", dataset: str | None = None) -> Iterator[Path]:
-    """Write to ``path`` inside the block: its folder is created, and an
-    OSError becomes a :class:`BadInputError` naming ``what`` (and the dataset)."""
-    target = Path(path)
+def writing(path: str | Path, *, what: str = "", dataset: str | None = None, urls: bool = False) -> Iterator[Any]:
+    """Write to ``path`` inside the block: ``~`` is expanded and a missing
+    folder created, and an OSError becomes a :class:`BadInputError` naming
+    ``what`` (and the dataset). With ``urls``, a URL (``s3://...``) is
+    yielded as it is, for pandas to write through fsspec; without, it is
+    refused."""
+    prefix = (f"dataset {dataset!r}: " if dataset else "") + f"cannot write {what}{' to ' if what else ''}{str(path)!r}: "
+    if "://" in str(path):
+        if not urls:
+            raise BadInputError(f"{prefix}a URL; give a local file")
+        target: Any = str(path)
+    else:
+        target = Path(path).expanduser()
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            raise BadInputError(f"{prefix}{str(_first_file(target.parent))!r} is a file, not a folder") from None
+        except OSError as exc:
+            raise BadInputError(f"{prefix}{exc.strerror or exc}") from None
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
         yield target
     except OSError as exc:
-        prefix = f"dataset {dataset!r}: " if dataset else ""
-        raise BadInputError(f"{prefix}cannot write {what}{' to ' if what else ''}{str(path)!r}: "
-                            f"{exc.strerror or exc}") from None
+        raise BadInputError(f"{prefix}{exc.strerror or exc}") from None
+
+
+def _first_file(folder: Path) -> Path:
+    """The first ancestor of ``folder`` (or itself) that exists as a file."""
+    for candidate in (*reversed(folder.parents), folder):
+        if candidate.is_file():
+            return candidate
+    return folder

@@ -167,7 +167,7 @@ def ensure_health_suite(context: Any, dataset: str, archive_columns: list[str], 
         suite = None
     built = (suite.meta or {}).get("dataset_health", {}) if suite is not None else {}
     rebuild = built.get("template") is not None and _built_from(built) != _built_from(meta["dataset_health"])
-    if suite is not None and built.get("template") is None and source != DEFAULT_SUITE:
+    if suite is not None and built.get("template") is None and source not in (None, DEFAULT_SUITE):
         logger.warning("dataset %r: suite %r records no template, so it is kept as it is and the template %r "
                        "only adds expectations for archive columns it does not cover; delete the suite "
                        "(the next check builds it from the template) to use the template's rules",

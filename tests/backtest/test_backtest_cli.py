@@ -100,8 +100,8 @@ def test_outputs_go_into_new_folders_and_an_unwritable_one_is_a_one_line_error(
     blocked.write_text("not a folder")
     result = runner.invoke(main, ["backtest", str(archive), "-o", str(blocked / "verdicts.csv")])
     assert result.exit_code == 2, result.output
-    assert result.output.startswith(f"error: cannot write verdicts to {str(blocked / 'verdicts.csv')!r}")
-    assert len(result.output.strip().splitlines()) == 1
+    assert result.output.strip() == (f"error: cannot write verdicts to {str(blocked / 'verdicts.csv')!r}: "
+                                     f"{str(blocked)!r} is a file, not a folder")
 
 
 def test_compete_writes_a_self_contained_report_that_escapes_column_names(

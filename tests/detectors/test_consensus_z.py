@@ -49,6 +49,17 @@ def test_a_holiday_at_its_weekday_volume_passes_but_a_holiday_far_from_both_view
     assert doubled.status == FAIL, doubled.reason
 
 
+def test_a_worked_holiday_is_no_change_that_the_next_day_continues() -> None:
+    days = pd.date_range("2024-07-06 06:00", "2025-07-05 06:00", freq="D")  # 2025-07-04 is a Friday
+    values = 7_000 + np.random.default_rng(7).normal(0, 200, days.size)
+    weekend = days.dayofweek >= 5
+    values[weekend] = 1_400 + np.random.default_rng(8).normal(0, 40, weekend.sum())
+    values[-1] = 7_010  # Saturday at a weekday's volume, after a Friday holiday that was worked
+    verdicts = ConsensusZ(holidays="us_federal", scale="linear").walk_forward(values, days, metric="rows_created")
+    assert verdicts[-2].status == PASS and "usual Friday" in verdicts[-2].reason, verdicts[-2].reason
+    assert verdicts[-1].status == FAIL and "usual Saturday" in verdicts[-1].reason, verdicts[-1].reason
+
+
 def test_the_weekday_view_judges_a_drop_that_weekends_hide_from_the_global_view() -> None:
     archive = daily_archive(days=200, end="2024-11-26")  # a Tuesday
     values = archive["rows_created"].to_numpy().copy()
@@ -227,6 +238,22 @@ def test_a_close_on_the_last_business_day_fails_only_the_first_time() -> None:
     assert failed == ["2023-01-31"]
     # Before month-ends were one event with working days only, 9 of these 24 closes failed.
     assert sum("monthly event" in verdicts[i].reason for i in closes) >= 12
+
+
+def test_a_weekend_drop_is_no_monthly_event_because_weekends_are_far_from_weekdays() -> None:
+    days = pd.date_range("2024-01-01 06:00", "2024-11-16 06:00", freq="D")  # a Saturday
+    values = 7_000 + np.random.default_rng(6).normal(0, 200, days.size)
+    values[days.dayofweek >= 5] /= 5
+    values[-1] *= 0.65
+    verdict = ConsensusZ().check(values, days, metric="rows_created")
+    # March 16th and June 16th were weekend days too, far below the weekdays' median, but
+    # not below other weekend days: no monthly pattern.
+    assert verdict.status == FAIL and "deviations from past Saturdays" in verdict.reason, verdict.reason
+
+
+def test_a_monthly_rule_on_two_weekly_updates_is_quiet(recwarn) -> None:
+    verdict = ConsensusZ(min_history=1).check([5.0, 900.0], pd.to_datetime(["2024-01-01", "2024-01-08"]))
+    assert verdict.status == FAIL and not recwarn.list
 
 
 def test_a_weekly_archive_knows_month_end_closes_too() -> None:

@@ -138,5 +138,5 @@ def _csv_timestamps(stamps: pd.Series) -> pd.Series:
 
 
 def _write(frame: pd.DataFrame, path: str | Path, dataset: str) -> None:
-    with writing(path, dataset=dataset) as target:
+    with writing(path, dataset=dataset, urls=True) as target:
         frame.to_csv(target, index=False)

@@ -91,7 +91,8 @@ _PHASES = 24
 # Spacings judged by weekday, as daily ones (infer_cadence calls 16 to 36 hours daily).
 _FEW_A_DAY = (pd.Timedelta(hours=6), pd.Timedelta(hours=16))
 _MONTH_AGO = 27 * _NS_PER_DAY  # the same day of a past month is at least this far back
-# Updates not compared by weekday or hour get monthly events when they are this far apart (weekly).
+# Updates not compared by weekday or hour get monthly events when they are this far apart
+# (weekly, fortnightly, monthly, or irregular but about daily or slower).
 _DAILY_OR_SLOWER = 20 * _NS_PER_HOUR
 # A metric that moved at no more than this share of past updates (and has
 # this many) is judged against the level it held: see ``_leaves_held_level``.
@@ -180,7 +181,7 @@ class ConsensusZ(_SeriesDetector):
         kind = self._seasonality(stamps)  # once for both sides: reading the cadence is half the cost
         # A holiday is judged as a day off and as its weekday: the view it is usual in speaks.
         judged = min((self._sides(history, stamps, value, stamp, kind, as_day_off)
-                      for as_day_off in self._holiday_views(stamps, stamp, kind)), key=_worst_score)
+                      for as_day_off in self._holiday_views(stamps, stamp, kind)), key=_view_rank)
         common = next((j for j in judged if isinstance(j, str)), None)
         if common is not None:
             return self._usual(value, history, f"{metric} {common}")
@@ -291,24 +292,25 @@ class ConsensusZ(_SeriesDetector):
         The day is the same day of the month or, on a month's last day or
         last working day (Monday to Friday), the last (working) day of past
         months: the 30th and the 31st both close a month, and so does Friday
-        the 29th before a weekend.
-        Updates compared by weekday (daily, or every 6 to 16 hours) or a day
-        or more apart (weekly) only, and only days at least four weeks
-        back: on several updates a day, an incident since this morning is
-        not a past month. Past days count when they were, like this one,
-        working days or weekend days: a month-end that fell on a Saturday
-        had no close. Every past same day (at least two) must itself be far
-        from the history's median, on the same side as ``value`` (by median
-        deviations: the events themselves must not widen the scale), and
-        ``value`` must be like them: within ``sensitivity`` of their
-        spread, floored at a tenth of their mean, since a handful of months
-        gives a shaky deviation. A day of the month that falls on weekdays
-        and weekends alike is not all far, so the weekly pattern is not
-        mistaken for a monthly one. ``kind`` is the seasonality of ``stamps``.
+        the 29th before a weekend. Updates compared by weekday (daily, or
+        every 6 to 16 hours) or a day or more apart (weekly, monthly,
+        irregular) only, and only days at least four weeks back: on several
+        updates a day, an incident since this morning is not a past month.
+
+        Days are compared with days of their kind, working days or weekend
+        days: a month-end that fell on a Saturday had no close, and against
+        all days every weekend would be far. Every past same day of the
+        kind (at least two) must itself be far from the median of the kind,
+        on the same side as ``value`` (by median deviations: the events
+        themselves must not widen the scale), and ``value`` must be like
+        them: within ``sensitivity`` of their spread, floored at a tenth of
+        their mean, since a handful of months gives a shaky deviation.
+        ``kind`` is the seasonality of ``stamps``.
         """
         if stamps is None or stamp is None or self.seasonality == "none" or kind == "hour_of_day":
             return None
-        if kind is None and np.median(np.diff(stamps[-_CADENCE_SPAN:])) < _DAILY_OR_SLOWER:
+        if kind is None and (stamps.size < _MONTHLY_REPEATS
+                             or np.median(np.diff(stamps[-_CADENCE_SPAN:])) < _DAILY_OR_SLOWER):
             return None
         dates = pd.DatetimeIndex(np.append(stamps, stamp).astype("datetime64[ns]"))
         working = dates.dayofweek.to_numpy() < 5
@@ -320,8 +322,11 @@ class ConsensusZ(_SeriesDetector):
         for ends_a_month in (days_left == 0, last_working):
             if ends_a_month[-1]:
                 anchors.append(ends_a_month[:-1])
-        center = float(np.median(history))
-        scale = max(mad_sigma(history, center), _spread_floor(center))
+        alike = history[working[:-1] == working[-1]]
+        if alike.size == 0:
+            return None
+        center = float(np.median(alike))
+        scale = max(mad_sigma(alike, center), _spread_floor(center))
         side = np.sign(value - center)
         for anchor in anchors:
             same = history[anchor & earlier]
@@ -381,9 +386,12 @@ class ConsensusZ(_SeriesDetector):
         if abs(value - previous) > min(judged.scales) or history.size <= self.min_history:
             return False
         earlier = None if stamps is None else stamps[:-1]
-        before = self._judge(history[:-1], earlier, previous, None if stamps is None else int(stamps[-1]),
-                             direction, scale, self._seasonality(earlier))
-        return not isinstance(before, str) and before.score > self.sensitivity
+        at = None if stamps is None else int(stamps[-1])
+        kind = self._seasonality(earlier)
+        # A holiday that was usual as its weekday was no change, whatever it was as a day off.
+        views = [self._judge(history[:-1], earlier, previous, at, direction, scale, kind, as_day_off)
+                 for as_day_off in self._holiday_views(earlier, at, kind)]
+        return all(not isinstance(v, str) and v.score > self.sensitivity for v in views)
 
     def _usual(self, value: float, history: np.ndarray, why: str) -> Verdict:
         """A pass that needs no band: the value is what like past updates had."""
@@ -460,11 +468,13 @@ class _Season:
         return cls(same, pooled, kind, phase)
 
 
-def _worst_score(judged: list["_Side | str"]) -> float:
-    """The highest score of one view's sides; a side that found the value usual makes it -inf."""
+def _view_rank(judged: list["_Side | str"]) -> tuple[bool, float]:
+    """How badly one view's sides judge the value, lowest best: a view with no failed side
+    before one with (a side can pass far out, as a monthly event), then by the highest
+    score; a side that found the value usual (a common zero) ranks the view first."""
     if any(isinstance(j, str) for j in judged):
-        return -np.inf
-    return max(j.score for j in judged)
+        return False, -np.inf
+    return any(j.status == FAIL for j in judged), max(j.score for j in judged)
 
 
 def _spread_floor(level: float, scale: Scale = LINEAR) -> float:

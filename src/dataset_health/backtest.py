@@ -131,6 +131,7 @@ def backtest(
     detector: str | Mapping[str, Any] | DetectorConfig = AUTO,
     timestamp_column: str = TIMESTAMP,
     combine: Combiner = any_metric_fails,
+    holidays: Any = None,
     progress: bool = False,
 ) -> pd.DataFrame:
     """Judge every row of an archive from the rows before it.
@@ -149,6 +150,9 @@ def backtest(
         The column that orders the updates in time.
     combine : callable, default=any_metric_fails
         Turns the verdicts of one row's metrics into the row's verdict.
+    holidays : None, "us_federal" or list of dates, optional
+        A holiday calendar for a detector that takes one and sets none
+        (as a dataset's ``holidays:`` setting fills its suite).
     progress : bool, default=False
         Show a progress bar on stderr (when it is a terminal).
 
@@ -166,7 +170,7 @@ def backtest(
     >>> backtest(frame, detector="elementary_z")["status"].tolist()[-2:]
     ['pass', 'fail']
     """
-    config = resolve_config(detector)
+    config = resolve_config(detector).with_settings({"holidays": holidays})
     series = prepare(frame, metrics=metrics, timestamp_column=timestamp_column)
     rows = row_verdicts(series, config, combine=combine, progress=progress)
     return finish(series, rows)
@@ -277,12 +281,13 @@ def backtest_csv(
     metrics: list[str] | None = None,
     detector: str | Mapping[str, Any] | DetectorConfig = AUTO,
     timestamp_column: str = TIMESTAMP,
+    holidays: Any = None,
     progress: bool = False,
 ) -> pd.DataFrame:
     """Backtest an archive CSV and write the verdicts CSV; returns the verdicts."""
     frame = read_csv(archive)
     verdicts = backtest(frame, metrics=metrics, detector=detector, timestamp_column=timestamp_column,
-                        progress=progress)
+                        holidays=holidays, progress=progress)
     with writing(output, what="verdicts", urls=True) as target:
         verdicts.to_csv(target, index=False)
     return verdicts

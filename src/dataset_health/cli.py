@@ -52,10 +52,24 @@ def _project(ctx: click.Context):
     return Project.load(ctx.obj["project_dir"])
 
 
-def _store(ctx: click.Context):
+def _store(ctx: click.Context, project: Any = None):
     from dataset_health.archive import ArchiveStore
 
-    return ArchiveStore(_project(ctx).archive_url)
+    return ArchiveStore((project or _project(ctx)).archive_url)
+
+
+HOLIDAYS_HELP = ("A holiday calendar for the detectors that take one: us_federal, or comma-separated dates "
+                 "(2024-12-24,2024-12-31), as a dataset's holidays: setting.")
+
+
+def _holidays_option(value: str | None) -> str | list[str] | None:
+    """``--holidays``: "us_federal" or a list of dates (checked by the detectors)."""
+    if value is None or value.strip() == "us_federal":
+        return None if value is None else "us_federal"
+    dates = [d.strip() for d in value.split(",") if d.strip()]
+    if not dates:
+        raise click.BadParameter("give us_federal or comma-separated dates", param_hint="--holidays")
+    return dates
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": "DATASET_HEALTH"})
@@ -350,7 +364,10 @@ def replay(ctx: click.Context, dataset: str, last: int) -> None:
 @click.option("--detector", default="auto", show_default=True,
               help="A detector name, or 'auto' for the recommended configuration.")
 @click.option("--timestamp-column", default="timestamp", show_default=True)
-def backtest_command(archive_csv: Path, output: Path, metrics: str | None, detector: str, timestamp_column: str) -> None:
+@click.option("--holidays", metavar="CALENDAR", callback=lambda ctx, param, value: _holidays_option(value),
+              help=HOLIDAYS_HELP)
+def backtest_command(archive_csv: Path, output: Path, metrics: str | None, detector: str, timestamp_column: str,
+                     holidays: Any) -> None:
     """Judge every update of ARCHIVE_CSV from the updates before it (walk-forward).
 
     Writes timestamp, is_anomaly (0/1), status, score and failed_metrics
@@ -360,7 +377,7 @@ def backtest_command(archive_csv: Path, output: Path, metrics: str | None, detec
 
     wanted = [m.strip() for m in metrics.split(",") if m.strip()] if metrics else None
     verdicts = backtest_csv(archive_csv, output, metrics=wanted, detector=detector,
-                            timestamp_column=timestamp_column, progress=True)
+                            timestamp_column=timestamp_column, holidays=holidays, progress=True)
     counts = verdicts["status"].value_counts()
     click.echo(f"wrote {len(verdicts)} verdicts to {output}: {counts.get('fail', 0)} flagged, "
                f"{counts.get('pass', 0)} passed, {counts.get('insufficient_history', 0)} with too little history")
@@ -380,10 +397,12 @@ def backtest_command(archive_csv: Path, output: Path, metrics: str | None, detec
 @click.option("--detectors", metavar="NAMES",
               help="Comma-separated contestants, e.g. auto,robust_z,elementary_z (default: every detector).")
 @click.option("--timestamp-column", help="ARCHIVE_CSV's column of update times.  [default: timestamp]")
+@click.option("--holidays", metavar="CALENDAR", callback=lambda ctx, param, value: _holidays_option(value),
+              help=HOLIDAYS_HELP + " With --dataset, its own holidays: setting is used.")
 @click.pass_context
 def compete_command(ctx: click.Context, archive_csv: Path | None, dataset: str | None, labels: Path | None,
                     report: Path | None, write_suite: Path | None, detectors: str | None,
-                    timestamp_column: str | None) -> None:
+                    timestamp_column: str | None, holidays: Any) -> None:
     """Backtest every detector on ARCHIVE_CSV (or --dataset) and compare them.
 
     With labels: event F1, precision, recall and false alarms per 100
@@ -402,11 +421,16 @@ def compete_command(ctx: click.Context, archive_csv: Path | None, dataset: str |
             raise click.UsageError("--labels is for ARCHIVE_CSV: a dataset's labels are its own ('dataset-health label')")
         if timestamp_column is not None:
             raise click.UsageError("--timestamp-column is for ARCHIVE_CSV: a dataset's archive has its own")
-        result = compete_dataset(_store(ctx), dataset, report=report, write_suite=write_suite,
-                                 detectors=contestants, progress=True)
+        if holidays is not None:
+            raise click.UsageError("--holidays is for ARCHIVE_CSV: a dataset has its own holidays: setting")
+        project = _project(ctx)
+        result = compete_dataset(_store(ctx, project), dataset, report=report, write_suite=write_suite,
+                                 detectors=contestants, settings=project.dataset(dataset).suite_defaults(),
+                                 progress=True)
     else:
         result = compete_csv(archive_csv, labels=labels, report=report, write_suite=write_suite,
-                             timestamp_column=timestamp_column or "timestamp", detectors=contestants, progress=True)
+                             timestamp_column=timestamp_column or "timestamp", detectors=contestants,
+                             holidays=holidays, progress=True)
     click.echo(safe(result.table().to_string(index=False, float_format=lambda v: f"{v:.3f}"), multiline=True))
     if result.labelled:
         click.echo(f"\nwinner: {safe(result.winner().name)}")

@@ -143,6 +143,7 @@ def compete(
     *,
     metrics: list[str] | None = None,
     timestamp_column: str = TIMESTAMP,
+    settings: Mapping[str, Any] | None = None,
     progress: bool = False,
 ) -> CompetitionResult:
     """Backtest every contestant on ``frame`` and score it.
@@ -160,6 +161,10 @@ def compete(
     metrics : list of str, optional
         Columns to watch (default: every numeric column).
     timestamp_column : str, default="timestamp"
+    settings : mapping, optional
+        A dataset's settings (``{"holidays": "us_federal"}``), given to every
+        contestant that takes them and does not set them itself, as its
+        health suite would.
     progress : bool, default=False
         Show progress bars on stderr (when it is a terminal).
 
@@ -169,7 +174,8 @@ def compete(
     """
     series = prepare(frame, metrics=metrics, timestamp_column=timestamp_column)
     truth = None if labels is None else _label_flags(labels, frame[timestamp_column])
-    configs = [resolve_config(spec) for spec in (default_contestants() if detectors is None else detectors)]
+    configs = [resolve_config(spec).with_settings(settings)
+               for spec in (default_contestants() if detectors is None else detectors)]
     names = [c.name for c in configs]
     repeated = {n for n in names if names.count(n) > 1}
     if repeated:
@@ -191,15 +197,18 @@ def compete_csv(
     write_suite: str | Path | None = None,
     timestamp_column: str = TIMESTAMP,
     detectors: Iterable[str | Mapping[str, Any] | DetectorConfig] | None = None,
+    holidays: Any = None,
     progress: bool = False,
 ) -> CompetitionResult:
     """Compete on an archive CSV; optionally write the HTML report and the winner's suite.
-    ``detectors`` as in :func:`compete` (default: every one)."""
+    ``detectors`` as in :func:`compete` (default: every one); ``holidays`` is given to
+    every contestant that takes a calendar."""
     if write_suite is not None and labels is None:
         raise ConfigError("writing the winner's suite needs labels: without them no detector can be called best")
     frame = read_csv(archive)
     label_frame = None if labels is None else read_csv(labels, what="labels")
-    result = compete(frame, label_frame, detectors, timestamp_column=timestamp_column, progress=progress)
+    result = compete(frame, label_frame, detectors, timestamp_column=timestamp_column,
+                     settings={"holidays": holidays}, progress=progress)
     _publish(result, Path(archive).name, report=report, write_suite=write_suite)
     return result
 
@@ -211,6 +220,7 @@ def compete_dataset(
     report: str | Path | None = None,
     write_suite: str | Path | None = None,
     detectors: Iterable[str | Mapping[str, Any] | DetectorConfig] | None = None,
+    settings: Mapping[str, Any] | None = None,
     progress: bool = False,
 ) -> CompetitionResult:
     """Compete on a monitored dataset's archive, scored against the updates
@@ -218,7 +228,9 @@ def compete_dataset(
 
     Updates labelled ``expected`` and unlabelled ones count as healthy. With
     no incident labelled there is nothing to score against: alarm rates
-    only, and no winner's suite.
+    only, and no winner's suite. ``settings`` are the dataset's own
+    (``DatasetConfig.suite_defaults()``: its holiday calendar), so that each
+    contestant judges as the dataset's suite would.
     """
     frame, labels = labelled_history(store, dataset)
     labelled = bool(labels[LABEL_COLUMN].any())
@@ -228,7 +240,7 @@ def compete_dataset(
             f"label past incidents with 'dataset-health label {dataset} UPDATE_ID --as incident'"
         )
     try:
-        result = compete(frame, labels if labelled else None, detectors, progress=progress)
+        result = compete(frame, labels if labelled else None, detectors, settings=settings, progress=progress)
     except BadInputError as exc:  # the archive's own problems (no metric to watch...): say whose
         raise type(exc)(f"dataset {dataset!r}: {exc}") from None
     _publish(result, dataset, report=report, write_suite=write_suite)

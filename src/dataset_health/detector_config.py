@@ -33,6 +33,9 @@ SUITE_EXPECTATION = "expect_column_latest_value_to_not_be_anomalous"
 SUITE_DETECTOR_PARAMS = ("sensitivity", "direction", "min_history", "training_window", "seasonality")
 #: Parameters the health expectation passes only to a detector that takes them.
 SUITE_OPTIONAL_PARAMS = ("scale",)
+#: The holiday calendar: a suite rule sets it only when a calendar was given,
+#: else the dataset's ``holidays:`` setting fills it.
+SUITE_CALENDAR_PARAM = "holidays"
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,16 @@ class DetectorConfig:
         except ValueError as exc:
             raise ConfigError(f"detector configuration {self.name!r}: {exc}") from None
         return detector
+
+    def with_settings(self, settings: Mapping[str, Any] | None) -> "DetectorConfig":
+        """This configuration with a dataset's settings (``holidays``) filled in
+        where its detector takes them and its own parameters are silent, as a
+        health suite fills them (:func:`dataset_health.health_suite.template_expectations`)."""
+        taken = set(self.make().get_params()) if settings else set()
+        filled = {k: v for k, v in (settings or {}).items() if v is not None and k in taken and k not in self.params}
+        if not filled:
+            return self
+        return DetectorConfig(self.detector, {**self.params, **filled}, self.overrides, self.label)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict; :meth:`from_dict` reads it back."""
@@ -181,7 +194,7 @@ def suite_blockers(config: DetectorConfig) -> str | None:
         return (f"the health expectation passes {', '.join(SUITE_DETECTOR_PARAMS)} to its detector, "
                 f"and {config.detector} does not take {', '.join(missing)}")
     given = set(config.params).union(*(params for _, params in config.overrides))
-    extra = sorted(given - set(SUITE_DETECTOR_PARAMS) - (set(SUITE_OPTIONAL_PARAMS) & taken))
+    extra = sorted(given - set(SUITE_DETECTOR_PARAMS) - ({*SUITE_OPTIONAL_PARAMS, SUITE_CALENDAR_PARAM} & taken))
     if extra:
         return f"the health expectation cannot set {', '.join(extra)}"
     return None
@@ -203,5 +216,7 @@ def suite_template(config: DetectorConfig, columns: list[str], *, name: str, des
         kwargs = {"column": glob.escape(column), "detector": config.detector}
         kwargs.update({p: params[p] for p in SUITE_DETECTOR_PARAMS})
         kwargs.update({p: params[p] for p in SUITE_OPTIONAL_PARAMS if p in params})
+        if params.get(SUITE_CALENDAR_PARAM) is not None:
+            kwargs[SUITE_CALENDAR_PARAM] = params[SUITE_CALENDAR_PARAM]
         rules.append({"type": SUITE_EXPECTATION, "kwargs": kwargs})
     return {"name": name, "description": description, "expectations": rules}

@@ -229,3 +229,62 @@ def test_a_dataset_with_nothing_to_judge_is_named(store) -> None:
                            for i in range(5)], text_fields=("comment",))
     with pytest.raises(BadInputError, match="dataset 'notes': the archive has no numeric metric column to watch"):
         compete_dataset(store, "notes")
+
+
+def _thanksgiving_archive() -> tuple[pd.DataFrame, np.ndarray]:
+    """Weekdays ~20,000 rows, weekends and US holidays ~2,000; nothing labelled but a partial load."""
+    from pandas.tseries.holiday import USFederalHolidayCalendar
+
+    days = pd.date_range("2023-11-01 06:00", "2024-12-02 06:00", freq="D")
+    off = (days.dayofweek >= 5) | days.normalize().isin(USFederalHolidayCalendar().holidays("2023-01-01", "2024-12-31"))
+    created = np.where(off, 2_000, 20_000) * np.random.default_rng(9).lognormal(0, 0.05, days.size)
+    partial = days.get_loc(pd.Timestamp("2024-11-13 06:00"))  # a Wednesday
+    labels = np.zeros(days.size, dtype=int)
+    labels[partial] = 1
+    created[partial] *= 0.1
+    return pd.DataFrame({"timestamp": days.strftime("%Y-%m-%dT%H:%M:%S"), "rows_created": created.round()}), labels
+
+
+def test_a_holiday_calendar_reaches_every_contestant_that_takes_one_and_its_written_suite(tmp_path) -> None:
+    from dataset_health.backtest import backtest
+    from dataset_health.health_suite import template_expectations
+
+    frame, labels = _thanksgiving_archive()
+    thanksgiving = frame.index[frame["timestamp"] == "2024-11-28T06:00:00"][0]
+    assert backtest(frame)["status"].iloc[thanksgiving] == "fail"  # a Thursday at a tenth of its volume
+    assert backtest(frame, holidays="us_federal")["status"].iloc[thanksgiving] == "pass"
+
+    frame.to_csv(tmp_path / "archive.csv", index=False)
+    pd.DataFrame({"timestamp": frame["timestamp"], "is_anomaly": labels}).to_csv(tmp_path / "labels.csv", index=False)
+    own = DetectorConfig("consensus_z", {"holidays": ["2024-11-29"]}, label="own_calendar")
+    result = compete_csv(tmp_path / "archive.csv", labels=tmp_path / "labels.csv", holidays="us_federal",
+                         detectors=["auto", "elementary_z", own], write_suite=tmp_path / "suite.json")
+    calendars = {c.name: c.config.params.get("holidays") for c in result.contestants}
+    assert calendars == {"auto": "us_federal", "elementary_z": None, "own_calendar": ["2024-11-29"]}
+    auto = next(c for c in result.contestants if c.name == "auto")
+    assert auto.scores["f1"] == 1.0 and result.winner().name == "auto"
+    [rule] = [r for r in json.loads((tmp_path / "suite.json").read_text())["expectations"] if "detector" in r["kwargs"]]
+    assert rule["kwargs"]["holidays"] == "us_federal"
+    [expectation, *_] = template_expectations(["update_id", "timestamp", "rows_created"],
+                                              json.loads((tmp_path / "suite.json").read_text()),
+                                              {"holidays": ["2024-12-24"]})
+    assert expectation.holidays == "us_federal"  # the winner's calendar, not the dataset's default
+
+
+def test_a_suite_without_a_calendar_leaves_the_datasets_holidays_setting_to_fill_it() -> None:
+    from dataset_health.detector_config import DEFAULT_CONFIG, suite_template
+    from dataset_health.health_suite import template_expectations
+
+    template = suite_template(DEFAULT_CONFIG, ["rows_created"], name="t", description="")
+    assert "holidays" not in template["expectations"][0]["kwargs"]
+    [expectation] = template_expectations(["update_id", "timestamp", "rows_created"], template,
+                                          {"holidays": "us_federal"})
+    assert expectation.holidays == "us_federal"
+
+
+def test_a_dataset_competes_with_its_own_holidays_setting(store) -> None:
+    from dataset_health.competition import compete_dataset
+
+    _archived(store)
+    result = compete_dataset(store, "filings", detectors=["auto", "elementary_z"], settings={"holidays": "us_federal"})
+    assert [c.config.params.get("holidays") for c in result.contestants] == ["us_federal", None]

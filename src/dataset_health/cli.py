@@ -63,13 +63,27 @@ HOLIDAYS_HELP = ("A holiday calendar for the detectors that take one: us_federal
 
 
 def _holidays_option(value: str | None) -> str | list[str] | None:
-    """``--holidays``: "us_federal" or a list of dates (checked by the detectors)."""
-    if value is None or value.strip() == "us_federal":
-        return None if value is None else "us_federal"
+    """``--holidays``: "us_federal" or a list of ISO dates."""
+    if value is None:
+        return None
+    if value.strip().lower() == "us_federal":
+        return "us_federal"
     dates = [d.strip() for d in value.split(",") if d.strip()]
-    if not dates:
-        raise click.BadParameter("give us_federal or comma-separated dates", param_hint="--holidays")
+    bad = next((d for d in dates if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", d) or not _is_date(d)), None)
+    if not dates or bad is not None:
+        raise click.BadParameter(f"give us_federal or comma-separated dates (YYYY-MM-DD); got {bad or value!r}",
+                                 param_hint="--holidays")
     return dates
+
+
+def _is_date(text: str) -> bool:
+    from datetime import date
+
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": "DATASET_HEALTH"})
@@ -444,6 +458,11 @@ def compete_command(ctx: click.Context, archive_csv: Path | None, dataset: str |
         if dataset is not None:
             click.echo(f"to check {safe(dataset)} with it, set 'suite: {_from_project(ctx, write_suite)}' "
                        f"for it in dataset_health.yml")
+        if holidays is not None:
+            # The calendar is the dataset's: a suite written with it would ignore a later change of holidays:.
+            shown = holidays if isinstance(holidays, str) else "[" + ", ".join(holidays) + "]"
+            click.echo(f"the suite takes its holiday calendar from the dataset: set 'holidays: {safe(shown)}' "
+                       "for it in dataset_health.yml")
 
 
 def _from_project(ctx: click.Context, path: Path) -> str:

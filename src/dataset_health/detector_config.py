@@ -54,6 +54,9 @@ class DetectorConfig:
         matching pattern wins.
     label : str, optional
         The name shown in results (default: ``detector``).
+    from_settings : tuple of str, optional
+        The parameters filled from a dataset's settings (:meth:`with_settings`),
+        not chosen by the configuration.
 
     Examples
     --------
@@ -66,6 +69,7 @@ class DetectorConfig:
     params: Mapping[str, Any] = field(default_factory=dict)
     overrides: tuple[tuple[str, Mapping[str, Any]], ...] = ()
     label: str | None = None
+    from_settings: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -106,13 +110,19 @@ class DetectorConfig:
 
     def with_settings(self, settings: Mapping[str, Any] | None) -> "DetectorConfig":
         """This configuration with a dataset's settings (``holidays``) filled in
-        where its detector takes them and its own parameters are silent, as a
-        health suite fills them (:func:`dataset_health.health_suite.template_expectations`)."""
-        taken = set(self.make().get_params()) if settings else set()
-        filled = {k: v for k, v in (settings or {}).items() if v is not None and k in taken and k not in self.params}
+        where its single-metric detector takes them and its own parameters are
+        silent, as a health suite fills them
+        (:func:`dataset_health.health_suite.template_expectations`; the
+        multivariate expectation takes no calendar). What was filled is the
+        dataset's, so :func:`suite_template` does not write it."""
+        if not settings or self.multivariate:
+            return self
+        taken = set(self.make().get_params())
+        filled = {k: v for k, v in settings.items() if v is not None and k in taken and k not in self.params}
         if not filled:
             return self
-        return DetectorConfig(self.detector, {**self.params, **filled}, self.overrides, self.label)
+        return DetectorConfig(self.detector, {**self.params, **filled}, self.overrides, self.label,
+                              from_settings=(*self.from_settings, *filled))
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict; :meth:`from_dict` reads it back."""
@@ -216,7 +226,17 @@ def suite_template(config: DetectorConfig, columns: list[str], *, name: str, des
         kwargs = {"column": glob.escape(column), "detector": config.detector}
         kwargs.update({p: params[p] for p in SUITE_DETECTOR_PARAMS})
         kwargs.update({p: params[p] for p in SUITE_OPTIONAL_PARAMS if p in params})
-        if params.get(SUITE_CALENDAR_PARAM) is not None:
-            kwargs[SUITE_CALENDAR_PARAM] = params[SUITE_CALENDAR_PARAM]
+        chosen = SUITE_CALENDAR_PARAM in config.params_for(column) and SUITE_CALENDAR_PARAM not in config.from_settings
+        if chosen:  # even "no calendar"; else the dataset's holidays: setting fills it
+            kwargs[SUITE_CALENDAR_PARAM] = _json_dates(params[SUITE_CALENDAR_PARAM])
         rules.append({"type": SUITE_EXPECTATION, "kwargs": kwargs})
     return {"name": name, "description": description, "expectations": rules}
+
+
+def _json_dates(holidays: Any) -> Any:
+    """A calendar as JSON holds it: a name, None, or ISO dates."""
+    if holidays is None or isinstance(holidays, str):
+        return holidays
+    import pandas as pd
+
+    return [d.strftime("%Y-%m-%d") for d in pd.to_datetime(list(holidays))]

@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -80,6 +81,29 @@ def test_backtest_errors_are_one_line_and_exit_2(runner: CliRunner, files, tmp_p
     result = runner.invoke(main, ["backtest", str(archive), "-o", str(tmp_path / "v.csv"), *args])
     assert result.exit_code == 2
     assert result.output.startswith(message) and len(result.output.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("value", ["nope", "us_federal,", "2024-13-01", "2024-12-24,24/12/2024", " , "])
+def test_a_bad_holidays_option_is_named(runner: CliRunner, files, tmp_path: Path, value: str) -> None:
+    archive, _ = files
+    result = runner.invoke(main, ["backtest", str(archive), "-o", str(tmp_path / "v.csv"), "--holidays", value])
+    assert result.exit_code == 2 and "Invalid value for --holidays: give us_federal" in result.output, result.output
+    assert not (tmp_path / "v.csv").exists()
+
+
+def test_the_holidays_option_reaches_the_detectors(runner: CliRunner, tmp_path: Path) -> None:
+    from dataset_health.archive.schema import TIMESTAMP
+
+    days = pd.date_range("2024-09-01 06:00", "2024-11-28 06:00", freq="D")  # ends on Thanksgiving
+    created = np.where(days.dayofweek < 5, 20_000.0, 2_000.0) * np.random.default_rng(1).lognormal(0, 0.05, days.size)
+    created[-1] = 2_000.0
+    pd.DataFrame({TIMESTAMP: days, "rows_created": created}).to_csv(tmp_path / "a.csv", index=False)
+    statuses = {}
+    for name, extra in (("plain", []), ("calendar", ["--holidays", "US_Federal"]), ("dates", ["--holidays", "2024-11-28"])):
+        result = runner.invoke(main, ["backtest", str(tmp_path / "a.csv"), "-o", str(tmp_path / f"{name}.csv"), *extra])
+        assert result.exit_code == 0, result.output
+        statuses[name] = pd.read_csv(tmp_path / f"{name}.csv")["status"].iloc[-1]
+    assert statuses == {"plain": "fail", "calendar": "pass", "dates": "pass"}
 
 
 def test_backtest_of_a_missing_file(runner: CliRunner, tmp_path: Path) -> None:

@@ -263,12 +263,28 @@ def test_a_holiday_calendar_reaches_every_contestant_that_takes_one_and_its_writ
     assert calendars == {"auto": "us_federal", "elementary_z": None, "own_calendar": ["2024-11-29"]}
     auto = next(c for c in result.contestants if c.name == "auto")
     assert auto.scores["f1"] == 1.0 and result.winner().name == "auto"
-    [rule] = [r for r in json.loads((tmp_path / "suite.json").read_text())["expectations"] if "detector" in r["kwargs"]]
-    assert rule["kwargs"]["holidays"] == "us_federal"
-    [expectation, *_] = template_expectations(["update_id", "timestamp", "rows_created"],
-                                              json.loads((tmp_path / "suite.json").read_text()),
+    # The calendar given for the run is the dataset's business: the suite leaves it to its holidays: setting.
+    template = json.loads((tmp_path / "suite.json").read_text())
+    [rule] = [r for r in template["expectations"] if "detector" in r["kwargs"]]
+    assert "holidays" not in rule["kwargs"]
+    [expectation, *_] = template_expectations(["update_id", "timestamp", "rows_created"], template,
                                               {"holidays": ["2024-12-24"]})
-    assert expectation.holidays == "us_federal"  # the winner's calendar, not the dataset's default
+    assert expectation.holidays == ["2024-12-24"]
+
+
+def test_a_configurations_own_calendar_is_written_even_none_and_dates_as_iso_text() -> None:
+    from datetime import date
+
+    from dataset_health.detector_config import suite_template
+    from dataset_health.health_suite import template_expectations
+
+    own = DetectorConfig("robust_z", {"holidays": [date(2024, 12, 24)]}, (("rows_deleted", {"holidays": None}),))
+    template = suite_template(own.with_settings({"holidays": "us_federal"}), ["rows_created", "rows_deleted"],
+                              name="t", description="")
+    assert [r["kwargs"]["holidays"] for r in template["expectations"]] == [["2024-12-24"], None]
+    created, deleted = template_expectations(["update_id", "timestamp", "rows_created", "rows_deleted"],
+                                             json.loads(json.dumps(template)), {"holidays": "us_federal"})
+    assert created.holidays == ["2024-12-24"] and deleted.holidays is None  # "no calendar" stays
 
 
 def test_a_suite_without_a_calendar_leaves_the_datasets_holidays_setting_to_fill_it() -> None:
@@ -286,5 +302,7 @@ def test_a_dataset_competes_with_its_own_holidays_setting(store) -> None:
     from dataset_health.competition import compete_dataset
 
     _archived(store)
-    result = compete_dataset(store, "filings", detectors=["auto", "elementary_z"], settings={"holidays": "us_federal"})
-    assert [c.config.params.get("holidays") for c in result.contestants] == ["us_federal", None]
+    result = compete_dataset(store, "filings", detectors=["auto", "elementary_z", "isolation_forest_multi"],
+                             settings={"holidays": "us_federal"})
+    # The multivariate expectation takes no calendar, so its detectors judge without one here too.
+    assert [c.config.params.get("holidays") for c in result.contestants] == ["us_federal", None, None]

@@ -55,6 +55,7 @@ def test_starttls_login_and_both_parts(email_action, smtp_server, run_action, al
         assert DATASET in part and "Ada Byron" in part and PARTIAL_ID in part and "2024-02-10 06:00:00 UTC" in part
         assert "rows_created" in part
     assert "observed 40 against expected" in text and "(range " in text
+    assert f"dataset-health label {DATASET} {PARTIAL_ID} --as incident (or --as expected)" in text
     assert "<td style=" in html and "Open the Data Docs page" in html and 'href="file:///' in html
     assert alert_log.entries(DATASET)["status"].tolist() == ["sent"]
 
@@ -109,3 +110,16 @@ def test_html_escapes_every_dataset_string() -> None:
     html = render_html(message)
     assert "<script>" not in html and '"x"' not in html
     assert html.count("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;") >= 8
+
+
+def test_the_label_hint_is_a_command_the_owner_can_paste_and_only_alerts_have_it() -> None:
+    import shlex
+
+    message = AlertMessage(kind="alert", dataset="NYC 311; rm -rf ~", owner="o", update_id="rev 7",
+                           update_time=None, checked_at="2024-01-01T00:00:00+00:00")
+    command = message.label_hint.split(": ", 1)[1]
+    assert shlex.split(command)[:4] == ["dataset-health", "label", "NYC 311; rm -rf ~", "rev 7"]
+    assert AlertMessage(kind="recovery", dataset="d", owner="o", update_id="u", update_time=None,
+                        checked_at="2024-01-01T00:00:00+00:00").label_hint is None
+    assert AlertMessage(kind="alert", dataset="d", owner="o", update_id=None, update_time=None,
+                        checked_at="2024-01-01T00:00:00+00:00").label_hint is None

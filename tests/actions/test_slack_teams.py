@@ -43,8 +43,10 @@ def test_slack_message_has_blocks_and_a_text_fallback(checked, receiver, hook_en
     assert failure["type"] == "section"
     assert "*rows_created*: observed 40 against expected" in failure["text"]["text"]
     assert "(range " in failure["text"]["text"] and "score " in failure["text"]["text"]
-    assert context["type"] == "context" and context["elements"][0]["type"] == "mrkdwn"
-    assert "Data Docs: `" in context["elements"][0]["text"]
+    assert context["type"] == "context" and [e["type"] for e in context["elements"]] == ["mrkdwn", "mrkdwn"]
+    hint, docs = (e["text"] for e in context["elements"])
+    assert hint.startswith("Was it an incident?") and f"--as incident" in hint
+    assert "Data Docs: `" in docs
     assert payload["text"].startswith(f"{DATASET}: update {PARTIAL_ID} looks unhealthy")
     assert "observed 40 against expected" in payload["text"]
 
@@ -75,7 +77,8 @@ def test_teams_message_carries_one_adaptive_card(checked, receiver, hook_env, ru
     card = attachment["content"]
     assert card["$schema"] == "http://adaptivecards.io/schemas/adaptive-card.json"
     assert (card["type"], card["version"]) == ("AdaptiveCard", "1.4")
-    title, facts, failure = card["body"]
+    title, facts, failure, hint = card["body"]
+    assert hint["isSubtle"] and hint["text"].startswith("Was it an incident? Label it")
     assert title["type"] == "TextBlock" and "looks unhealthy" in title["text"]
     assert facts["type"] == "FactSet"
     assert {f["title"]: f["value"] for f in facts["facts"]}["Dataset"] == DATASET

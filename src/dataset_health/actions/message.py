@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+import shlex
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -139,6 +140,19 @@ class AlertMessage:
         return f"{self.update_id or '?'}{when}"
 
     @property
+    def label_hint(self) -> str | None:
+        """How the owner tells the archive what a failed update was, for an alert.
+
+        A labelled incident leaves the baseline of later checks, so that it
+        does not hide the next one; ``compete --dataset`` scores detectors
+        against the labels."""
+        if self.kind != "alert" or not self.update_id:
+            return None
+        command = f"dataset-health label {shlex.quote(self.dataset)} {shlex.quote(self.update_id)}"
+        return (f"Was it an incident? Label it, so that later checks leave it out of their baseline: "
+                f"{command} --as incident (or --as expected).")
+
+    @property
     def docs_is_url(self) -> bool:
         return bool(self.docs_link) and self.docs_link.startswith(("http://", "https://"))
 
@@ -150,6 +164,8 @@ class AlertMessage:
             for item in self.failures:
                 score = f"; score {format_value(item.score)}" if item.score is not None else ""
                 lines += [f"- {item.label}: {item.comparison}{score}", f"  {item.reason}"]
+        if self.label_hint:
+            lines += ["", self.label_hint]
         if self.still_failing:
             lines += ["", f"Still failing, alerted earlier: {', '.join(self.still_failing)}"]
         if self.recoveries:

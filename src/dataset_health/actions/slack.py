@@ -46,6 +46,8 @@ def slack_payload(message: AlertMessage) -> dict[str, Any]:
     if len(items) > MAX_ITEM_BLOCKS:
         blocks.append(_section(f"…and {len(items) - MAX_ITEM_BLOCKS} more checks; see Data Docs."))
     context = []
+    if message.label_hint:
+        context.append(escape_mrkdwn(message.label_hint))
     if message.still_failing:
         context.append(f"Still failing, alerted earlier: {escape_mrkdwn(', '.join(message.still_failing))}")
     if message.docs_link:

@@ -55,6 +55,7 @@ and 5% of the time passes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, ClassVar
 
 import numpy as np
@@ -66,7 +67,7 @@ from dataset_health.detectors._robust import mad_sigma
 from dataset_health.detectors.base import FAIL, PASS, Interval, Verdict
 from dataset_health.detectors.baselines import _SeriesDetector, _directed
 from dataset_health.detectors.cadence import infer_cadence
-from dataset_health.detectors.calendar import HOLIDAYS_CONSTRAINT, holiday_mask, resolve_holidays
+from dataset_health.detectors.calendar import HOLIDAYS_CONSTRAINT, resolve_holidays
 
 _NS_PER_HOUR = 3_600 * 10**9
 _NS_PER_DAY = 24 * _NS_PER_HOUR
@@ -180,8 +181,8 @@ class ConsensusZ(_SeriesDetector):
             return self._usual(value, history, f"{metric} {fmt(value)} is unchanged since the previous update")
         kind = self._seasonality(stamps)  # once for both sides: reading the cadence is half the cost
         # A holiday is judged as a day off and as its weekday: the view it is usual in speaks.
-        judged = min((self._sides(history, stamps, value, stamp, kind, as_day_off)
-                      for as_day_off in self._holiday_views(stamps, stamp, kind)), key=_view_rank)
+        judged = min((self._sides(history, stamps, value, stamp, kind, days_off)
+                      for days_off in self._holiday_views(stamps, stamp, kind)), key=_view_rank)
         common = next((j for j in judged if isinstance(j, str)), None)
         if common is not None:
             return self._usual(value, history, f"{metric} {common}")
@@ -199,19 +200,27 @@ class ConsensusZ(_SeriesDetector):
                        reason(metric, value, worst.mean, lower, upper, usual=worst.usual, note=worst.note))
 
     def _sides(self, history: np.ndarray, stamps: np.ndarray | None, value: float, stamp: int | None,
-               kind: str | None, as_day_off: bool) -> list["_Side | str"]:
+               kind: str | None, days_off: np.ndarray | None) -> list["_Side | str"]:
         """The verdict on each side ``direction`` asks for, each on its scale."""
-        return [self._side(history, stamps, value, stamp, direction, scale, kind, as_day_off)
+        return [self._side(history, stamps, value, stamp, direction, scale, kind, days_off)
                 for direction, scale in sides(self.direction, self._ratio_scales(history, value))]
 
-    def _holiday_views(self, stamps: np.ndarray | None, stamp: int | None, kind: str | None) -> tuple[bool, ...]:
-        """Whether a holiday is judged as a day off: ``(True,)``, or on a holiday ``(True, False)``,
-        both views. Many holidays of a calendar are working days for many businesses
-        (Columbus Day, Veterans Day), so one that looks like its weekday is usual too."""
+    def _holiday_views(self, stamps: np.ndarray | None, stamp: int | None,
+                       kind: str | None) -> list[np.ndarray | None]:
+        """The holiday masks of ``stamps`` and ``stamp`` to judge by: ``[None]`` without a
+        calendar, else the calendar's and, on a holiday, also one where the tested day
+        is its weekday. Many holidays of a calendar are working days for many
+        businesses (Columbus Day, Veterans Day), so one that looks like its weekday is
+        usual too."""
         if kind != "day_of_week" or self.holidays is None or stamps is None or stamp is None:
-            return (True,)
-        day = pd.DatetimeIndex(np.append(stamps, stamp).astype("datetime64[ns]"))
-        return (True, False) if holiday_mask(day[-1:], resolve_holidays(self.holidays, day))[0] else (True,)
+            return [None]
+        days = np.append(stamps, stamp) // _NS_PER_DAY
+        off = np.isin(days, _holiday_days(self.holidays, int(days.min()), int(days.max())))
+        if not off[-1]:
+            return [off]
+        worked = off.copy()
+        worked[-1] = False
+        return [off, worked]
 
     def _ratio_scales(self, history: np.ndarray, value: float) -> bool:
         """Whether rises and drops are judged on the power and log scales (``_count_scales``):
@@ -220,12 +229,12 @@ class ConsensusZ(_SeriesDetector):
                 and np.mean(history == 0) < _ZERO_INFLATED)
 
     def _side(self, history: np.ndarray, stamps: np.ndarray | None, value: float, stamp: int | None,
-              direction: str, scale: Scale, kind: str | None, as_day_off: bool = True) -> "_Side | str":
+              direction: str, scale: Scale, kind: str | None,
+              days_off: np.ndarray | None = None) -> "_Side | str":
         """The verdict on one side (``direction``) judged on ``scale``, in the metric's own units,
-        or why the value is usual; a holiday is judged as a day off or, without ``as_day_off``,
-        as its weekday."""
+        or why the value is usual; ``days_off`` marks the holidays of ``stamps`` and ``stamp``."""
         past, observed = scale.forward(history), float(scale.forward(value))
-        judged = self._judge(past, stamps, observed, stamp, direction, scale, kind, as_day_off)
+        judged = self._judge(past, stamps, observed, stamp, direction, scale, kind, days_off)
         if isinstance(judged, str):
             return judged
         score, mean, widest = judged.score, judged.mean, max(judged.scales)
@@ -339,7 +348,8 @@ class ConsensusZ(_SeriesDetector):
         return None
 
     def _judge(self, history: np.ndarray, stamps: np.ndarray | None, value: float, stamp: int | None,
-               direction: str, scale: Scale, kind: str | None, as_day_off: bool = True) -> "_Judged | str":
+               direction: str, scale: Scale, kind: str | None,
+               days_off: np.ndarray | None = None) -> "_Judged | str":
         """How far ``value`` is from ``history`` by every view, or why it is usual (a common zero);
         ``kind`` is the seasonality of ``stamps``."""
         # A count that is mostly zero (deletes, duplicate keys): that it
@@ -348,7 +358,7 @@ class ConsensusZ(_SeriesDetector):
         sparse = value != 0 and _sparse_count(history)
         kind = None if sparse else kind
         season = None if kind is None or stamp is None else _Season.of(
-            history, stamps, stamp, kind, self.holidays, as_day_off)
+            history, stamps, stamp, kind, days_off)
         like = history if season is None else season.values
         if value == 0 and np.mean(like == 0) >= _ZERO_COMMON and np.count_nonzero(like == 0) >= _MIN_PHASE_HISTORY:
             return f"0 is usual: {np.mean(like == 0):.0%} of {like.size} like past updates were 0"
@@ -389,8 +399,8 @@ class ConsensusZ(_SeriesDetector):
         at = None if stamps is None else int(stamps[-1])
         kind = self._seasonality(earlier)
         # A holiday that was usual as its weekday was no change, whatever it was as a day off.
-        views = [self._judge(history[:-1], earlier, previous, at, direction, scale, kind, as_day_off)
-                 for as_day_off in self._holiday_views(earlier, at, kind)]
+        views = [self._judge(history[:-1], earlier, previous, at, direction, scale, kind, days_off)
+                 for days_off in self._holiday_views(earlier, at, kind)]
         return all(not isinstance(v, str) and v.score > self.sensitivity for v in views)
 
     def _usual(self, value: float, history: np.ndarray, why: str) -> Verdict:
@@ -447,14 +457,13 @@ class _Season:
 
     @classmethod
     def of(cls, history: np.ndarray, stamps: np.ndarray, stamp: int, kind: str,
-           holidays: Any = None, as_day_off: bool = True) -> "_Season | None":
+           days_off: np.ndarray | None = None) -> "_Season | None":
+        """The season of ``stamp``; ``days_off`` marks the holidays of ``stamps`` and ``stamp``."""
         keys = _phase(stamps, kind)
         phase = int(_phase(np.array([stamp]), kind)[0])
-        if kind == "day_of_week" and holidays is not None:
-            everything = pd.DatetimeIndex(np.append(stamps, stamp).astype("datetime64[ns]"))
-            off = holiday_mask(everything, resolve_holidays(holidays, everything))
-            keys = np.where(off[:-1], _DAY_OFF, keys)
-            if off[-1] and as_day_off:
+        if kind == "day_of_week" and days_off is not None:
+            keys = np.where(days_off[:-1], _DAY_OFF, keys)
+            if days_off[-1]:
                 phase = _DAY_OFF
         day_off = kind == "day_of_week" and phase == _DAY_OFF
         same = history[(keys == phase) | (day_off & (keys >= 5))]  # a holiday is judged with weekends
@@ -466,6 +475,21 @@ class _Season:
         means = np.bincount(keys, weights=history, minlength=_PHASES) / np.maximum(counts, 1)
         pooled = float(np.sqrt(np.mean((history - means[keys]) ** 2)))
         return cls(same, pooled, kind, phase)
+
+
+@lru_cache(maxsize=64)
+def _holiday_days_of(holidays: str | tuple[str, ...], first_year: int, last_year: int) -> np.ndarray:
+    span = pd.DatetimeIndex([pd.Timestamp(first_year, 1, 1), pd.Timestamp(last_year, 12, 31)])
+    dates = resolve_holidays(holidays if isinstance(holidays, str) else list(holidays), span)
+    return np.unique(dates.as_unit("ns").asi8 // _NS_PER_DAY)
+
+
+def _holiday_days(holidays: Any, first_day: int, last_day: int) -> np.ndarray:
+    """The holidays of ``holidays`` (a calendar name or dates) between two UTC day numbers
+    (days since 1970-01-01), as day numbers. Cached: walk-forward loops ask at every update."""
+    key = holidays if isinstance(holidays, str) else tuple(str(d) for d in holidays)
+    years = pd.DatetimeIndex(np.array([first_day, last_day]) * _NS_PER_DAY)
+    return _holiday_days_of(key, int(years[0].year), int(years[1].year))
 
 
 def _view_rank(judged: list["_Side | str"]) -> tuple[bool, float]:

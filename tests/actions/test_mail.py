@@ -55,7 +55,8 @@ def test_starttls_login_and_both_parts(email_action, smtp_server, run_action, al
         assert DATASET in part and "Ada Byron" in part and PARTIAL_ID in part and "2024-02-10 06:00:00 UTC" in part
         assert "rows_created" in part
     assert "observed 40 against expected" in text and "(range " in text
-    assert f"dataset-health label {DATASET} {PARTIAL_ID} --as incident (or --as expected)" in text
+    assert f"\n  dataset-health label --as incident -- {DATASET} {PARTIAL_ID}\n" in text.replace("\r\n", "\n")
+    assert f'<code style="white-space:pre-wrap">dataset-health label --as incident -- {DATASET} {PARTIAL_ID}</code>' in html
     assert "<td style=" in html and "Open the Data Docs page" in html and 'href="file:///' in html
     assert alert_log.entries(DATASET)["status"].tolist() == ["sent"]
 
@@ -112,14 +113,32 @@ def test_html_escapes_every_dataset_string() -> None:
     assert html.count("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;") >= 8
 
 
-def test_the_label_hint_is_a_command_the_owner_can_paste_and_only_alerts_have_it() -> None:
+def test_the_label_command_can_be_pasted_whatever_the_names_and_only_alerts_have_it(tmp_path) -> None:
     import shlex
 
-    message = AlertMessage(kind="alert", dataset="NYC 311; rm -rf ~", owner="o", update_id="rev 7",
-                           update_time=None, checked_at="2024-01-01T00:00:00+00:00")
-    command = message.label_hint.split(": ", 1)[1]
-    assert shlex.split(command)[:4] == ["dataset-health", "label", "NYC 311; rm -rf ~", "rev 7"]
-    assert AlertMessage(kind="recovery", dataset="d", owner="o", update_id="u", update_time=None,
-                        checked_at="2024-01-01T00:00:00+00:00").label_hint is None
-    assert AlertMessage(kind="alert", dataset="d", owner="o", update_id=None, update_time=None,
-                        checked_at="2024-01-01T00:00:00+00:00").label_hint is None
+    from click.testing import CliRunner
+
+    from dataset_health.archive import ArchiveStore
+    from dataset_health.cli import main
+    from dataset_health.project import Project
+
+    def alert(dataset: str, update_id: str | None, kind: str = "alert") -> AlertMessage:
+        return AlertMessage(kind=kind, dataset=dataset, owner="o", update_id=update_id, update_time=None,
+                            checked_at="2024-01-01T00:00:00+00:00")
+
+    dataset, update = "NYC 311; rm -rf ~", "-r1"  # a shell metacharacter, and an id that looks like an option
+    command = alert(dataset, update).label_command
+    argv = shlex.split(command)
+    assert argv[:2] == ["dataset-health", "label"] and argv[-2:] == [dataset, update]
+    # It runs: the update is labelled.
+    CliRunner().invoke(main, ["init", str(tmp_path)])
+    project = Project.load(tmp_path)
+    ArchiveStore(project.archive_url).append(dataset, [{"update_id": update, "timestamp": "2024-01-01T06:00:00",
+                                                        "rows_created": 5}])
+    result = CliRunner().invoke(main, ["--project", str(tmp_path), *argv[1:]])
+    assert result.exit_code == 0 and "labelled update -r1" in result.output, result.output
+
+    assert alert("d", "u", kind="recovery").label_command is None
+    assert alert("d", None).label_command is None
+    assert alert("d", "rev\x1b[31m7").label_command is None  # a terminal would show another id
+    assert alert("d", "u").label_hint.startswith("Was it an incident?")

@@ -43,10 +43,13 @@ def test_slack_message_has_blocks_and_a_text_fallback(checked, receiver, hook_en
     assert failure["type"] == "section"
     assert "*rows_created*: observed 40 against expected" in failure["text"]["text"]
     assert "(range " in failure["text"]["text"] and "score " in failure["text"]["text"]
-    assert context["type"] == "context" and [e["type"] for e in context["elements"]] == ["mrkdwn", "mrkdwn"]
-    hint, docs = (e["text"] for e in context["elements"])
-    assert hint.startswith("Was it an incident?") and f"--as incident" in hint
-    assert "Data Docs: `" in docs
+    assert context["type"] == "context"
+    assert [e["type"] for e in context["elements"]] == ["mrkdwn", "plain_text", "mrkdwn"]
+    hint, command, docs = context["elements"]
+    assert hint["text"].startswith("Was it an incident?")
+    assert command == {"type": "plain_text", "emoji": False,
+                       "text": f"dataset-health label --as incident -- {DATASET} {PARTIAL_ID}"}
+    assert "Data Docs: `" in docs["text"]
     assert payload["text"].startswith(f"{DATASET}: update {PARTIAL_ID} looks unhealthy")
     assert "observed 40 against expected" in payload["text"]
 
@@ -77,8 +80,11 @@ def test_teams_message_carries_one_adaptive_card(checked, receiver, hook_env, ru
     card = attachment["content"]
     assert card["$schema"] == "http://adaptivecards.io/schemas/adaptive-card.json"
     assert (card["type"], card["version"]) == ("AdaptiveCard", "1.4")
-    title, facts, failure, hint = card["body"]
+    title, facts, failure, hint, command = card["body"]
     assert hint["isSubtle"] and hint["text"].startswith("Was it an incident? Label it")
+    assert command == {"type": "RichTextBlock", "inlines": [
+        {"type": "TextRun", "text": f"dataset-health label --as incident -- {DATASET} {PARTIAL_ID}",
+         "fontType": "Monospace"}]}
     assert title["type"] == "TextBlock" and "looks unhealthy" in title["text"]
     assert facts["type"] == "FactSet"
     assert {f["title"]: f["value"] for f in facts["facts"]}["Dataset"] == DATASET

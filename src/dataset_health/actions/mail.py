@@ -51,8 +51,9 @@ def render_html(message: AlertMessage) -> str:
     ]
     if message.failures:
         parts += ["<h3>Failed checks</h3>", _table(message.failures, with_score=True)]
-    if message.label_hint:
-        parts.append(f"<p><small>{e(message.label_hint)}</small></p>")
+    if message.label_command:
+        parts.append(f"<p><small>{e(message.label_hint)}</small><br>"
+                     f"<code style=\"white-space:pre-wrap\">{e(message.label_command)}</code></p>")
     if message.still_failing:
         parts.append(f"<p>Still failing, alerted earlier: {e(', '.join(message.still_failing))}</p>")
     if message.recoveries:

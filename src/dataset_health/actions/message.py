@@ -140,17 +140,27 @@ class AlertMessage:
         return f"{self.update_id or '?'}{when}"
 
     @property
-    def label_hint(self) -> str | None:
-        """How the owner tells the archive what a failed update was, for an alert.
+    def label_command(self) -> str | None:
+        """The command that labels an alerted update an incident, to paste in the project
+        directory; None for other notices, and for names a terminal would not show as
+        they are (control characters).
 
         A labelled incident leaves the baseline of later checks, so that it
         does not hide the next one; ``compete --dataset`` scores detectors
         against the labels."""
-        if self.kind != "alert" or not self.update_id:
+        names = (self.dataset, self.update_id or "")
+        if self.kind != "alert" or not self.update_id or any(_CONTROL.search(name) for name in names):
             return None
-        command = f"dataset-health label {shlex.quote(self.dataset)} {shlex.quote(self.update_id)}"
-        return (f"Was it an incident? Label it, so that later checks leave it out of their baseline: "
-                f"{command} --as incident (or --as expected).")
+        # After "--" a name that starts with "-" is not read as an option.
+        return f"dataset-health label --as incident -- {shlex.quote(self.dataset)} {shlex.quote(self.update_id)}"
+
+    @property
+    def label_hint(self) -> str | None:
+        """The sentence that introduces :attr:`label_command`."""
+        if self.label_command is None:
+            return None
+        return ("Was it an incident? Label it, so that later checks leave it out of their baseline "
+                "(--as expected if the change was planned):")
 
     @property
     def docs_is_url(self) -> bool:
@@ -164,8 +174,8 @@ class AlertMessage:
             for item in self.failures:
                 score = f"; score {format_value(item.score)}" if item.score is not None else ""
                 lines += [f"- {item.label}: {item.comparison}{score}", f"  {item.reason}"]
-        if self.label_hint:
-            lines += ["", self.label_hint]
+        if self.label_command:
+            lines += ["", self.label_hint, f"  {self.label_command}"]
         if self.still_failing:
             lines += ["", f"Still failing, alerted earlier: {', '.join(self.still_failing)}"]
         if self.recoveries:

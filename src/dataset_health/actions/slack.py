@@ -45,16 +45,18 @@ def slack_payload(message: AlertMessage) -> dict[str, Any]:
         blocks.append(_section(_item_text(item, icon)))
     if len(items) > MAX_ITEM_BLOCKS:
         blocks.append(_section(f"…and {len(items) - MAX_ITEM_BLOCKS} more checks; see Data Docs."))
-    context = []
-    if message.label_hint:
-        context.append(escape_mrkdwn(message.label_hint))
+    context: list[dict[str, Any]] = []
+    if message.label_command:
+        # The command as plain text: mrkdwn would format a name's *, _ or :emoji:.
+        context += [_mrkdwn(message.label_hint), {"type": "plain_text", "text": _cut(message.label_command, SECTION_MAX),
+                                                  "emoji": False}]
     if message.still_failing:
-        context.append(f"Still failing, alerted earlier: {escape_mrkdwn(', '.join(message.still_failing))}")
+        context.append(_mrkdwn(f"Still failing, alerted earlier: {escape_mrkdwn(', '.join(message.still_failing))}"))
     if message.docs_link:
         link = escape_mrkdwn(message.docs_link)
-        context.append(f"<{link}|Open the Data Docs page>" if message.docs_is_url else f"Data Docs: `{link}`")
+        context.append(_mrkdwn(f"<{link}|Open the Data Docs page>" if message.docs_is_url else f"Data Docs: `{link}`"))
     if context:
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(t, SECTION_MAX)} for t in context]})
+        blocks.append({"type": "context", "elements": context})
     return {"text": _cut(escape_mrkdwn(message.text()), SECTION_MAX), "blocks": blocks}
 
 
@@ -71,6 +73,10 @@ class SlackAlertAction(ChatWebhookAction):
 
     def _payload(self, message: AlertMessage) -> dict[str, Any]:
         return slack_payload(message)
+
+
+def _mrkdwn(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": _cut(text, SECTION_MAX)}
 
 
 def _item_text(item: AlertItem, icon: str) -> str:

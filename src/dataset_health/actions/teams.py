@@ -45,8 +45,11 @@ def teams_payload(message: AlertMessage) -> dict[str, Any]:
     body += [_item_container(item, verdict) for item, verdict in items[:MAX_ITEMS]]
     if len(items) > MAX_ITEMS:
         body.append(_text(f"…and {len(items) - MAX_ITEMS} more checks; see Data Docs."))
-    if message.label_hint:
+    if message.label_command:
         body.append(_text(message.label_hint, subtle=True))
+        # A TextRun shows a name as it is; a TextBlock would render its markdown.
+        body.append({"type": "RichTextBlock", "inlines": [
+            {"type": "TextRun", "text": message.label_command, "fontType": "Monospace"}]})
     if message.still_failing:
         body.append(_text(f"Still failing, alerted earlier: {', '.join(message.still_failing)}", subtle=True))
     card: dict[str, Any] = {

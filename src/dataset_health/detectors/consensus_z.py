@@ -481,13 +481,16 @@ class _Season:
 def _holiday_days_of(holidays: str | tuple[str, ...], first_year: int, last_year: int) -> np.ndarray:
     span = pd.DatetimeIndex([pd.Timestamp(first_year, 1, 1), pd.Timestamp(last_year, 12, 31)])
     dates = resolve_holidays(holidays if isinstance(holidays, str) else list(holidays), span)
-    return np.unique(dates.as_unit("ns").asi8 // _NS_PER_DAY)
+    days = np.unique(dates.as_unit("ns").asi8 // _NS_PER_DAY)
+    days.setflags(write=False)  # shared by every caller through the cache
+    return days
 
 
 def _holiday_days(holidays: Any, first_day: int, last_day: int) -> np.ndarray:
     """The holidays of ``holidays`` (a calendar name or dates) between two UTC day numbers
     (days since 1970-01-01), as day numbers. Cached: walk-forward loops ask at every update."""
-    key = holidays if isinstance(holidays, str) else tuple(str(d) for d in holidays)
+    # One text form for dates, datetimes and strings alike: mixed forms would not parse as one list.
+    key = holidays if isinstance(holidays, str) else tuple(pd.Timestamp(d).isoformat() for d in holidays)
     years = pd.DatetimeIndex(np.array([first_day, last_day]) * _NS_PER_DAY)
     return _holiday_days_of(key, int(years[0].year), int(years[1].year))
 

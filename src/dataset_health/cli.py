@@ -446,6 +446,12 @@ def compete_command(ctx: click.Context, archive_csv: Path | None, dataset: str |
                              timestamp_column=timestamp_column or "timestamp", detectors=contestants,
                              holidays=holidays, progress=True)
     click.echo(safe(result.table().to_string(index=False, float_format=lambda v: f"{v:.3f}"), multiline=True))
+    filled = [c for c in result.contestants if "holidays" in c.config.from_settings]
+    if filled:
+        calendar = filled[0].config.params["holidays"]
+        shown = calendar if isinstance(calendar, str) else ", ".join(map(str, calendar))
+        click.echo(f"\nholiday calendar {safe(shown)}: given to {len(filled)} of {len(result.contestants)} "
+                   "contestants (the others take none, or set their own)")
     if result.labelled:
         click.echo(f"\nwinner: {safe(result.winner().name)}")
     elif dataset is not None:

@@ -106,6 +106,17 @@ def test_the_holidays_option_reaches_the_detectors(runner: CliRunner, tmp_path: 
     assert statuses == {"plain": "fail", "calendar": "pass", "dates": "pass"}
 
 
+def test_compete_says_which_contestants_got_the_calendar_and_where_the_suite_takes_it(
+        runner: CliRunner, files, tmp_path: Path) -> None:
+    archive, labels = files
+    result = runner.invoke(main, ["compete", str(archive), "--labels", str(labels), "--detectors",
+                                  "auto,elementary_z,deequ_online_normal", "--holidays", "2024-01-15,2024-02-19",
+                                  "--write-suite", str(tmp_path / "s.json")])
+    assert result.exit_code == 0, result.output
+    assert "holiday calendar 2024-01-15, 2024-02-19: given to 1 of 3 contestants" in result.output
+    assert "set 'holidays: [2024-01-15, 2024-02-19]' for it in dataset_health.yml" in result.output
+
+
 def test_backtest_of_a_missing_file(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(main, ["backtest", str(tmp_path / "no.csv"), "-o", str(tmp_path / "v.csv")])
     assert result.exit_code == 2 and "does not exist" in result.output

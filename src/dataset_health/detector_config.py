@@ -115,10 +115,11 @@ class DetectorConfig:
         (:func:`dataset_health.health_suite.template_expectations`; the
         multivariate expectation takes no calendar). What was filled is the
         dataset's, so :func:`suite_template` does not write it."""
-        if not settings or self.multivariate:
+        given = {k: v for k, v in (settings or {}).items() if v is not None and k not in self.params}
+        if not given or self.multivariate:
             return self
         taken = set(self.make().get_params())
-        filled = {k: v for k, v in settings.items() if v is not None and k in taken and k not in self.params}
+        filled = {k: v for k, v in given.items() if k in taken}
         if not filled:
             return self
         return DetectorConfig(self.detector, {**self.params, **filled}, self.overrides, self.label,

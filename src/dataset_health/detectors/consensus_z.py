@@ -322,16 +322,18 @@ class ConsensusZ(_SeriesDetector):
                              or np.median(np.diff(stamps[-_CADENCE_SPAN:])) < _DAILY_OR_SLOWER):
             return None
         dates = pd.DatetimeIndex(np.append(stamps, stamp).astype("datetime64[ns]"))
-        working = dates.dayofweek.to_numpy() < 5
-        earlier = (stamps <= stamp - _MONTH_AGO) & (working[:-1] == working[-1])
+        weekday = dates.dayofweek.to_numpy()
+        working = weekday < 5
+        same_kind = working[:-1] == working[-1]
+        earlier = (stamps <= stamp - _MONTH_AGO) & same_kind
         day = dates.day.to_numpy()
         anchors = [day[:-1] == day[-1]]
         days_left = (dates.days_in_month - dates.day).to_numpy()
-        last_working = working & ((days_left == 0) | ((dates.dayofweek.to_numpy() == 4) & (days_left <= 2)))
+        last_working = working & ((days_left == 0) | ((weekday == 4) & (days_left <= 2)))
         for ends_a_month in (days_left == 0, last_working):
             if ends_a_month[-1]:
                 anchors.append(ends_a_month[:-1])
-        alike = history[working[:-1] == working[-1]]
+        alike = history[same_kind]
         if alike.size == 0:
             return None
         center = float(np.median(alike))
@@ -478,9 +480,11 @@ class _Season:
 
 
 @lru_cache(maxsize=64)
-def _holiday_days_of(holidays: str | tuple[str, ...], first_year: int, last_year: int) -> np.ndarray:
+def _holiday_days_of(holidays: str | tuple[Any, ...], first_year: int, last_year: int) -> np.ndarray:
     span = pd.DatetimeIndex([pd.Timestamp(first_year, 1, 1), pd.Timestamp(last_year, 12, 31)])
-    dates = resolve_holidays(holidays if isinstance(holidays, str) else list(holidays), span)
+    # One text form for dates, datetimes and strings alike: mixed forms would not parse as one list.
+    named = holidays if isinstance(holidays, str) else [pd.Timestamp(d).isoformat() for d in holidays]
+    dates = resolve_holidays(named, span)
     days = np.unique(dates.as_unit("ns").asi8 // _NS_PER_DAY)
     days.setflags(write=False)  # shared by every caller through the cache
     return days
@@ -489,9 +493,8 @@ def _holiday_days_of(holidays: str | tuple[str, ...], first_year: int, last_year
 def _holiday_days(holidays: Any, first_day: int, last_day: int) -> np.ndarray:
     """The holidays of ``holidays`` (a calendar name or dates) between two UTC day numbers
     (days since 1970-01-01), as day numbers. Cached: walk-forward loops ask at every update."""
-    # One text form for dates, datetimes and strings alike: mixed forms would not parse as one list.
-    key = holidays if isinstance(holidays, str) else tuple(pd.Timestamp(d).isoformat() for d in holidays)
     years = pd.DatetimeIndex(np.array([first_day, last_day]) * _NS_PER_DAY)
+    key = holidays if isinstance(holidays, str) else tuple(holidays)
     return _holiday_days_of(key, int(years[0].year), int(years[1].year))
 
 

@@ -152,6 +152,25 @@ Dropped: leaving a count's rare zeros out of the pooled spread only (the
 phase's own spread keeps them; two stale zeros made the pooled spread of
 a twice-daily count 0.61 on the log scale, 0.15 without its five largest
 residuals): synthetic 0.800 / 1.46 (hourly 0.77 -> 0.63), shared 0.649.
+
+2026-12-04, later (from 0.654 / 0.475 shared, 0.833 / 1.07 synthetic, and
+0.857 / 0.85 synthetic with ``holidays="us_federal"``): a metric that rose
+at 90% of past updates and falls (or the reverse) is judged by that step
+against past steps: shared unchanged, synthetic 0.840 / 1.07 and 0.864 /
+0.85 (mass deletes 10 -> 11 of 11: ``row_count`` fell where the deletes'
+own spread was wide); 80% and 95% give the same. Kept. Judging every step of
+such a metric instead of its level: 0.649 / 0.59 shared (three more false
+alarms on the NYC case's cumulative sums), 0.835 / 1.12 synthetic;
+dropped. Dropped too: leaving blips below both neighbours (by k median
+deviations of the first differences) out of the log-scale baseline of
+drops only, k = 6, 10, 20: shared unchanged, synthetic 0.805 / 0.809 /
+0.812 (false alarms 1.39 to 1.47: without them holidays fail), 0.848 to
+0.851 with the calendar; clipping each phase's values at its median minus
+k MADs on that scale: a trend's early values were clipped (0.609 to
+0.672 synthetic). A Poisson floor (the square root of the usual size) for
+a sparse count's spread, so that deletes of 1, 1, 1 then 2 pass: NYC
+0.842 -> 0.778, since two columns renamed after single renames is a
+labelled incident there; dropped.
 """
 
 from __future__ import annotations

@@ -132,6 +132,43 @@ def test_only_a_rarely_moving_metric_leaving_its_level_is_a_change_of_level(prev
     assert "a change of level" not in verdict.reason or status == FAIL
 
 
+def _growing_row_count(days: int = 400, seed: int = 3) -> tuple[np.ndarray, pd.DatetimeIndex]:
+    """A cumulative row count: about 1,000 rows a day (fewer at weekends) on top of 100,000."""
+    rng = np.random.default_rng(seed)
+    stamps = pd.date_range("2024-01-01 06:00", periods=days, freq="D")
+    loads = rng.normal(1_000, 60, days) * np.where(stamps.dayofweek >= 5, 0.3, 1.0)
+    return 100_000 + np.cumsum(loads), stamps
+
+
+@pytest.mark.parametrize("share", [0.7, 0.5, 0.97])
+def test_a_growing_count_that_falls_fails_though_its_history_spans_the_new_level(share) -> None:
+    counts, stamps = _growing_row_count()
+    counts[-1] = counts[-2] * share  # a truncation, a mass delete, a replace with a partial file
+    verdict = ConsensusZ().check(counts, stamps, metric="row_count")
+    assert verdict.status == FAIL, verdict.reason
+    assert counts[:-1].min() < counts[-1] or share > 0.9  # the level alone is inside the band of its history
+    assert verdict.lower > counts[-2] and verdict.expected > counts[-2]  # a step up was expected
+    assert "against its trend: it rose at 100% of 398 past updates" in verdict.reason
+    assert f"fell {int(round(counts[-2] - counts[-1])):,}" in verdict.reason
+
+
+def test_a_growing_count_judged_only_upward_or_growing_as_usual_passes() -> None:
+    counts, stamps = _growing_row_count()
+    assert ConsensusZ().check(counts, stamps, metric="row_count").status == PASS
+    counts[-1] = counts[-2] * 0.5
+    assert ConsensusZ(direction="up").check(counts, stamps, metric="row_count").status == PASS
+
+
+def test_a_metric_that_dips_now_and_then_is_judged_by_its_level() -> None:
+    # Rises at 80% of updates: not a steady trend, so a usual dip passes.
+    rng = np.random.default_rng(5)
+    steps = np.where(rng.random(300) < 0.8, 10.0, -30.0) + rng.normal(0, 1, 300)
+    values = 10_000 + np.cumsum(steps)
+    values = np.append(values, values[-1] - 30.0)
+    verdict = ConsensusZ(seasonality="none").check(values, metric="row_count")
+    assert verdict.status == PASS and "against its trend" not in verdict.reason, verdict.reason
+
+
 def test_the_band_of_a_count_stops_at_zero() -> None:
     rng = np.random.default_rng(1)
     counts = np.where(rng.random(200) < 0.1, 5_000.0, 50.0)  # rare big loads widen the band

@@ -38,6 +38,11 @@ previous-change rules run on the scale of the side they judge; the
 held-level and monthly rules, and mostly-zero counts, stay in the metric's
 own units, as do bands and reasons.
 
+A metric that rose at 90% of past updates (a cumulative row count) and
+falls, or fell as steadily and rises, is judged by that step against its
+past steps as well: after a year of growth a fall by half is inside the
+band of its levels, but far from its usual step.
+
 On daily and weekly updates, a value far from the usual one passes when
 the same day of past months was just as far, twice or more: a monthly
 re-sync or full load is a calendar event, like the weekday, not an
@@ -62,7 +67,7 @@ import numpy as np
 import pandas as pd
 
 from dataset_health.detectors._count_scales import LINEAR, Scale, sides
-from dataset_health.detectors._reason import fmt, reason
+from dataset_health.detectors._reason import band_text, fmt, reason
 from dataset_health.detectors._robust import mad_sigma
 from dataset_health.detectors.base import FAIL, PASS, Interval, Verdict
 from dataset_health.detectors.baselines import _SeriesDetector, _directed
@@ -99,6 +104,9 @@ _DAILY_OR_SLOWER = 20 * _NS_PER_HOUR
 # this many) is judged against the level it held: see ``_leaves_held_level``.
 _RARE_MOVES = 0.01
 _MIN_HELD = 10
+# A metric that rose (or fell) at this share of past updates is judged by its
+# steps when it moves against that: see ``_against_trend``.
+_STEADY_TREND = 0.9
 
 
 class ConsensusZ(_SeriesDetector):
@@ -173,6 +181,14 @@ class ConsensusZ(_SeriesDetector):
         insufficient = self._insufficient(metric, value, history.size, self.min_history)
         if insufficient:
             return insufficient
+        level = self._level_verdict(history, stamps, value, stamp, metric)
+        if level.status == FAIL:
+            return level
+        return self._against_trend(history, stamps, value, stamp, metric) or level
+
+    def _level_verdict(self, history: np.ndarray, stamps: np.ndarray | None, value: float, stamp: int | None,
+                       metric: str) -> Verdict:
+        """The value judged against the usual level of its history (the module notes)."""
         if value == history[-1]:
             # A level that holds is not a new incident: the change was judged
             # (and reported) when it happened. Without this a metric that
@@ -180,9 +196,7 @@ class ConsensusZ(_SeriesDetector):
             # level dominates its history.
             return self._usual(value, history, f"{metric} {fmt(value)} is unchanged since the previous update")
         kind = self._seasonality(stamps)  # once for both sides: reading the cadence is half the cost
-        # A holiday is judged as a day off and as its weekday: the view it is usual in speaks.
-        judged = min((self._sides(history, stamps, value, stamp, kind, days_off)
-                      for days_off in self._holiday_views(stamps, stamp, kind)), key=_view_rank)
+        judged = self._judged_by_best_view(history, stamps, value, stamp, kind, self.direction)
         common = next((j for j in judged if isinstance(j, str)), None)
         if common is not None:
             return self._usual(value, history, f"{metric} {common}")
@@ -199,11 +213,62 @@ class ConsensusZ(_SeriesDetector):
                        int(history.size), self.name,
                        reason(metric, value, worst.mean, lower, upper, usual=worst.usual, note=worst.note))
 
+    def _judged_by_best_view(self, history: np.ndarray, stamps: np.ndarray | None, value: float,
+                             stamp: int | None, kind: str | None, direction: str) -> list["_Side | str"]:
+        """The sides of the view ``value`` is most usual in: a holiday is judged as a day off
+        and as its weekday (``_holiday_views``)."""
+        return min((self._sides(history, stamps, value, stamp, kind, days_off, direction)
+                    for days_off in self._holiday_views(stamps, stamp, kind)), key=_view_rank)
+
+    def _against_trend(self, history: np.ndarray, stamps: np.ndarray | None, value: float, stamp: int | None,
+                       metric: str) -> Verdict | None:
+        """A fail when a metric that moves one way at almost every update moved the
+        other way by more than its usual steps allow, else None.
+
+        A cumulative row count grows at every load, so its level has no usual
+        value: after a year of growth a fall by half is still inside the band
+        of its history. Its steps have one. When the metric rose (or fell) at
+        90% of past updates and this update moved against that, the step is
+        judged against past steps, with the same views and rules as a level.
+        Only the move against the trend: a stall or a burst of growth shows in
+        the flow metrics (rows created), and the steps of real cumulative
+        counts (cases to date) are too uneven to judge every one.
+        """
+        if history.size <= self.min_history:
+            return None
+        steps = np.diff(history)
+        step = value - float(history[-1])
+        rose, fell = float(np.mean(steps > 0)), float(np.mean(steps < 0))
+        if rose >= _STEADY_TREND and step < 0:
+            side, share, trend = "down", rose, "rose"
+        elif fell >= _STEADY_TREND and step > 0:
+            side, share, trend = "up", fell, "fell"
+        else:
+            return None
+        if self.direction not in ("both", side):
+            return None
+        step_stamps = None if stamps is None else stamps[1:]
+        kind = self._seasonality(step_stamps)
+        judged = self._judged_by_best_view(steps, step_stamps, step, stamp, kind, side)
+        failed = [j for j in judged if not isinstance(j, str) and j.status == FAIL]
+        if len(failed) < len(judged):
+            return None
+        worst = max(failed, key=lambda j: j.score)
+        previous = float(history[-1])
+        lower = None if worst.lower is None else previous + worst.lower
+        upper = None if worst.upper is None else previous + worst.upper
+        moved = f"{'fell' if step < 0 else 'rose'} {fmt(abs(step))}"
+        why = (f"{metric} {fmt(value)} {moved} from the previous update's {fmt(previous)}, against its trend: "
+               f"it {trend} at {share:.0%} of {steps.size} past updates, {worst.usual} step is {_signed(worst.mean)} "
+               f"({band_text(lower, upper)}; steps: {worst.note})")
+        return Verdict(FAIL, round(worst.score, 4), float(value), previous + worst.mean, lower, upper,
+                       int(history.size), self.name, why)
+
     def _sides(self, history: np.ndarray, stamps: np.ndarray | None, value: float, stamp: int | None,
-               kind: str | None, days_off: np.ndarray | None) -> list["_Side | str"]:
+               kind: str | None, days_off: np.ndarray | None, direction: str) -> list["_Side | str"]:
         """The verdict on each side ``direction`` asks for, each on its scale."""
-        return [self._side(history, stamps, value, stamp, direction, scale, kind, days_off)
-                for direction, scale in sides(self.direction, self._ratio_scales(history, value))]
+        return [self._side(history, stamps, value, stamp, side, scale, kind, days_off)
+                for side, scale in sides(direction, self._ratio_scales(history, value))]
 
     def _holiday_views(self, stamps: np.ndarray | None, stamp: int | None,
                        kind: str | None) -> list[np.ndarray | None]:
@@ -512,6 +577,10 @@ def _spread_floor(level: float, scale: Scale = LINEAR) -> float:
     zero) in the metric's own units, however far that is on ``scale`` (``level`` is on it)."""
     own = scale.inverse(level)
     return _SPREAD_FLOOR * max(abs(own), 1.0) * scale.slope(own)
+
+
+def _signed(value: float) -> str:
+    return ("+" if value > 0 else "") + fmt(value)
 
 
 def _sparse_count(history: np.ndarray) -> bool:

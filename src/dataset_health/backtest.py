@@ -9,7 +9,10 @@ fails; the combiner is a parameter so that a smarter one can replace it.
 
 A detector that offers ``walk_forward(values, timestamps, metric=...)``
 judges a whole series in one pass; the others are called once per row
-through ``check``. Both give the same verdicts.
+through ``check``. Both give the same verdicts, except where a detector
+reuses a fit for ``refit_every`` rows (Holt-Winters, STL, the forest, the
+network): a live check fits afresh, so its verdict can differ near a
+threshold.
 
 Scoring the result against labels is :func:`dataset_health.scoring.score_events`
 (re-exported here).
@@ -29,7 +32,6 @@ from tqdm import tqdm
 from dataset_health.archive.schema import (
     KEY_COLUMNS,
     TIMESTAMP,
-    infer_text_fields,
     is_missing,
     metric_column,
     parse_iso_timestamp,
@@ -193,13 +195,11 @@ def prepare(frame: pd.DataFrame, *, metrics: list[str] | None = None, timestamp_
     stamps = _parse_timestamps(frame[timestamp_column])
     order = np.argsort(stamps.asi8, kind="stable")  # ties keep their input order
     skip = set(KEY_COLUMNS) | {timestamp_column}
-    text = infer_text_fields(frame)
-    dates = {c: _as_dates(frame[c]) for c in text if c not in skip}
+    numeric, dates = _numeric_and_date_columns(frame, skip)
     lags = {metric_column(FRESHNESS_LAG, c): (stamps - dated).total_seconds().to_numpy() / 3600
-            for c, dated in dates.items() if dated is not None}
-    numeric = {c: _as_numbers(frame[c]) for c in frame.columns if c not in skip and c not in text}
+            for c, dated in dates.items()}
     available = {**{c: v for c, v in numeric.items() if np.isfinite(v).any()}, **lags}
-    watched = _watched_metrics(available, list(numeric) + list(dates), metrics)
+    watched = _watched_metrics(available, [c for c in frame.columns if c not in skip], metrics)
     values = {name: available[name][order] for name in watched}
     return ArchiveSeries(stamps[order], order, values, frame[timestamp_column])
 
@@ -356,21 +356,59 @@ def _watched_metrics(available: Mapping[str, np.ndarray], columns: list[str], me
     return list(dict.fromkeys(watched))
 
 
+def _numeric_and_date_columns(frame: pd.DataFrame,
+                              skip: set[str]) -> tuple[dict[str, np.ndarray], dict[str, pd.DatetimeIndex]]:
+    """The columns of ``frame`` (but ``skip``) that hold numbers, as floats, and those that
+    hold dates, as naive UTC.
+
+    A column is numeric when more than half of its filled cells are numbers,
+    and a date column when more than half are ISO 8601 dates; its other
+    cells (junk such as ``"n/a"`` or ``"#REF!"``, an infinity, a sentinel date)
+    are missing at their rows only. Deciding by any one cell would let a
+    single bad cell, even in a later row, silence the whole column in every
+    verdict. Other columns (names, notes) are text and not watched.
+    """
+    numeric, dates = {}, {}
+    for name in frame.columns:
+        if name in skip:
+            continue
+        column = frame[name]
+        if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+            numeric[name] = _as_numbers(column)
+            continue
+        filled = [v for v in column if not (is_missing(v) or (isinstance(v, str) and not v.strip()))]
+        if not filled:
+            continue
+        if sum(_is_number_text(v) for v in filled) * 2 > len(filled):
+            numeric[name] = _as_numbers(column)
+            continue
+        dated = _as_dates(column)
+        if dated is not None and dated.notna().sum() * 2 > len(filled):
+            dates[name] = dated
+    return numeric, dates
+
+
+def _is_number_text(value: Any) -> bool:
+    """Whether ``value`` is a number, an infinity or NaN included (those are missing, not text)."""
+    try:
+        parse_number(value)
+    except ValueError:
+        return isinstance(value, str) and value.strip().lower().lstrip("+-") in ("inf", "infinity", "nan")
+    return True
+
+
 def _as_dates(column: pd.Series) -> pd.DatetimeIndex | None:
-    """A column of ISO 8601 dates as naive UTC (missing ones NaT), or None
-    when any value is something else: a text column is not guessed at."""
+    """A column of ISO 8601 dates as naive UTC; cells that are no date (missing, junk, or a
+    sentinel such as 9999-12-31, which is no newest date) are NaT. None without a date."""
     parsed = []
     for value in column:
-        if is_missing(value) or (isinstance(value, str) and not value.strip()):
-            parsed.append(pd.NaT)
-            continue
-        try:
-            stamp = parse_iso_timestamp(str(value))
-        except ValueError:  # a sentinel such as 9999-12-31 is no newest date: missing, like an empty cell
-            stamp = pd.NaT
-        if stamp is None:
-            return None
-        parsed.append(stamp)
+        stamp = None
+        if isinstance(value, str) and value.strip():
+            try:
+                stamp = parse_iso_timestamp(value)
+            except ValueError:
+                stamp = None
+        parsed.append(pd.NaT if stamp is None else stamp)
     dates = pd.DatetimeIndex(parsed)
     return None if dates.isna().all() else dates
 

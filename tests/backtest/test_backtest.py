@@ -116,12 +116,33 @@ def test_a_date_column_is_watched_as_its_freshness_lag() -> None:
     assert named["is_anomaly"].tolist() == [int(row == 30) for row in range(len(frame))]
 
 
-def test_a_column_of_dates_and_words_is_text() -> None:
+def test_a_word_among_dates_is_missing_at_its_row_but_a_column_of_words_is_text() -> None:
     frame = _with_newest_date().astype(str)
     frame.loc[12, "max_key_date"] = "yesterday"
+    lag = prepare(frame).values["freshness_lag_hours__max_key_date"]
+    assert np.isnan(lag[12]) and np.isfinite(np.delete(lag, 12)).all()
+    frame["max_key_date"] = ["yesterday" if row % 2 else day for row, day in enumerate(frame["max_key_date"])]
     assert not any(m.startswith("freshness_lag_hours") for m in prepare(frame).metrics)
     with pytest.raises(BadInputError, match="column 'max_key_date' holds no numbers or dates"):
         prepare(frame, metrics=["max_key_date"])
+
+
+@pytest.mark.parametrize("junk", ["n/a", "#REF!", "inf", float("inf"), "-Infinity"])
+def test_a_junk_cell_is_missing_at_its_row_and_no_later_row_changes_an_earlier_verdict(junk) -> None:
+    frame = daily_archive(40)
+    frame.loc[25, "rows_created"] = frame.loc[25, "rows_created"] * 0.05  # a partial load
+    clean = backtest(frame)
+    spoiled = frame.astype({"rows_created": object})
+    spoiled.loc[39, "rows_created"] = junk  # in the newest row: it must not reach back
+    verdicts = backtest(spoiled)
+    assert "rows_created" in verdicts.loc[25, "failed_metrics"]
+    assert verdicts.loc[:38, "failed_metrics"].tolist() == clean.loc[:38, "failed_metrics"].tolist()
+    assert np.isnan(prepare(spoiled).values["rows_created"][39])
+
+
+def test_a_column_of_words_with_a_few_numbers_is_text() -> None:
+    frame = daily_archive(20).assign(note=["ok"] * 15 + ["1", "2", "3", "4", "5"])
+    assert "note" not in prepare(frame).metrics
 
 
 def test_a_sentinel_date_is_missing_not_a_reason_to_drop_the_column() -> None:

@@ -349,3 +349,9 @@ def test_the_spread_floor_of_a_constant_count_is_a_tenth_of_a_percent_on_every_s
 def test_an_unknown_scale_is_named_in_the_error() -> None:
     with pytest.raises(ValueError, match="scale"):
         ConsensusZ(scale="log").check([1.0] * 20)
+
+
+def test_a_small_step_of_a_constant_metric_that_fails_is_not_called_in_line() -> None:
+    verdict = ConsensusZ().check([1_000_000.0] * 40 + [1_004_500.0], metric="row_count")
+    assert verdict.status == FAIL
+    assert "in line" not in verdict.reason and "0.45% above" in verdict.reason, verdict.reason

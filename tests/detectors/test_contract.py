@@ -51,6 +51,14 @@ def test_init_only_stores_and_bad_parameters_are_named_at_fit(cls) -> None:
         detector.fit(data)
 
 
+@pytest.mark.parametrize("cls", [c for c in LIBRARY if "training_window" in c().get_params()], ids=lambda c: c.name)
+def test_a_training_window_below_min_history_is_refused_by_name(cls) -> None:
+    detector = cls(training_window=5, min_history=20)
+    data = pd.DataFrame({"a": np.arange(30.0)}) if issubclass(cls, BaseMultivariateDetector) else np.arange(30.0)
+    with pytest.raises(ValueError, match=rf"{cls.__name__}: training_window 5 is smaller than min_history 20"):
+        detector.fit(data)
+
+
 @pytest.mark.parametrize("cls", UNIVARIATE, ids=lambda c: c.name)
 def test_fit_returns_self_and_a_week_of_history_is_insufficient(cls) -> None:
     archive = daily_archive(days=8)
@@ -76,6 +84,26 @@ def test_junk_and_nan_are_missing_values_never_learned(cls) -> None:
     assert detector.history_.size <= 86 and np.isfinite(detector.history_).all()
     junk = detector.check(list(values[:-1]) + ["oops"], archive["timestamp"])
     assert junk.status == INSUFFICIENT_HISTORY and junk.reason.endswith("has no numeric value to judge")
+
+
+@pytest.mark.parametrize("cls", [c for c in LIBRARY if issubclass(c, BaseMultivariateDetector)], ids=lambda c: c.name)
+def test_a_row_with_no_number_in_any_column_is_not_judged_usual(cls) -> None:
+    archive = daily_archive(days=90)
+    frame = archive[["rows_created", "rows_updated"]].astype(object)
+    frame.iloc[-1] = ["n/a", None]
+    verdict = cls().check(frame, archive["timestamp"])
+    assert verdict.status == INSUFFICIENT_HISTORY and "no numeric value in any of its 2 columns" in verdict.reason
+    assert cls().walk_forward(frame, archive["timestamp"])[-1].status == INSUFFICIENT_HISTORY
+
+
+@pytest.mark.parametrize("cls", LIBRARY, ids=lambda c: c.name)
+def test_a_missing_update_time_is_named_not_a_crash(cls) -> None:
+    archive = daily_archive(days=40)
+    stamps = archive["timestamp"].astype(object).tolist()
+    stamps[-1] = None
+    data = archive[["rows_created"]] if issubclass(cls, BaseMultivariateDetector) else archive["rows_created"]
+    with pytest.raises(ValueError, match="timestamps has no time at position 39"):
+        cls().check(data, stamps)
 
 
 @pytest.mark.parametrize("cls", UNIVARIATE, ids=lambda c: c.name)

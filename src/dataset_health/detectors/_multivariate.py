@@ -258,6 +258,10 @@ class MultivariateDetector(BaseMultivariateDetector):
                                        int(self.history_size_), self.name, why, {})
         row = pd.Series(row)
         values = pd.DataFrame([{c: as_float_array([row.get(c)])[0] for c in self.columns_}])
+        if values.iloc[0].isna().all():  # nothing to judge: a missing value counts as usual, so this would pass
+            return MultivariateVerdict(INSUFFICIENT_HISTORY, None, None, None, None, None, int(self.history_size_),
+                                       self.name, f"{metric} has no numeric value in any of its "
+                                       f"{len(self.columns_)} columns", {})
         previous = pd.DataFrame([self.last_row_.reindex(self.columns_)])
         group = self._groups(None if stamp is None else pd.DatetimeIndex([stamp]), 1)
         z = self._matrix(values, previous, group)

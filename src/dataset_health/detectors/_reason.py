@@ -4,7 +4,13 @@ from __future__ import annotations
 
 
 def fmt(value: float) -> str:
-    """A number as a person reads it: 21,400 / 3.25 / 0.0213."""
+    """A number as a person reads it.
+
+    >>> [fmt(v) for v in (21400.0, 3.25, 0.02131, 3.2e18)]
+    ['21,400', '3.25', '0.02131', '3.2e+18']
+    """
+    if abs(value) >= 1e15:
+        return f"{value:.3g}"  # not twenty digits nobody reads (and a float has no more than 17)
     if abs(value) >= 100:
         return f"{value:,.0f}"
     if abs(value) >= 1:
@@ -36,13 +42,17 @@ def reason(
 
     ``usual`` names the reference ("the usual Monday", "the forecast");
     ``note`` adds why the band is what it is ("constant for 56 updates").
+    A value within half a percent of the usual one is "in line" with it,
+    unless it is outside the band: a constant metric's 0.45% step fails.
     """
-    if observed == expected or (expected and abs(observed - expected) / abs(expected) < 0.005):
+    outside = (lower is not None and observed < lower) or (upper is not None and observed > upper)
+    if not outside and (observed == expected or (expected and abs(observed - expected) / abs(expected) < 0.005)):
         relation = f"in line with {usual} {fmt(expected)}"
     elif expected:
         change = (observed - expected) / abs(expected) * 100
         side = "above" if change > 0 else "below"
-        relation = f"{abs(change):.0f}% {side} {usual} {fmt(expected)}"
+        share = f"{abs(change):.0f}%" if abs(change) >= 1 else f"{abs(change):.2g}%"  # not "0% above"
+        relation = f"{share} {side} {usual} {fmt(expected)}"
     else:
         relation = f"{'above' if observed > expected else 'below'} {usual} {fmt(expected)}"
     details = band_text(lower, upper) + (f"; {note}" if note else "")

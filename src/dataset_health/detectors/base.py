@@ -128,6 +128,11 @@ class _ParameterChecking(BaseEstimator):
             raise ValueError(
                 f"{type(self).__name__}: parameter {param!r} must be {wanted}; got {value!r}"
             )
+        window, needed = getattr(self, "training_window", None), getattr(self, "min_history", None)
+        if isinstance(window, int) and isinstance(needed, int) and window < needed:
+            # The window caps the history: every check would say it has too little.
+            raise ValueError(f"{type(self).__name__}: training_window {window} is smaller than "
+                             f"min_history {needed}, so no update could ever be judged")
 
 
 class Rule:
@@ -278,6 +283,9 @@ def as_timestamps(timestamps: Any, size: int | None = None) -> pd.DatetimeIndex 
         stamps = stamps.tz_convert("UTC").tz_localize(None)
     if size is not None and len(stamps) != size:
         raise ValueError(f"timestamps has {len(stamps)} entries but there are {size} values")
+    if stamps.hasnans:
+        raise ValueError(f"timestamps has no time at position {int(np.flatnonzero(stamps.isna())[0])}: "
+                         "every value needs the time of its update")
     return stamps
 
 

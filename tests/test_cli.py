@@ -226,6 +226,9 @@ def test_compete_on_a_dataset_scores_its_labelled_incidents_like_the_exported_cs
     (["compete", "--dataset", "feed", "--labels", "labels.csv"], "--labels is for ARCHIVE_CSV"),
     (["compete", "--dataset", "feed", "--timestamp-column", "when"], "--timestamp-column is for ARCHIVE_CSV"),
     (["compete", "--dataset", "feed", "--holidays", "us_federal"], "--holidays is for ARCHIVE_CSV"),
+    (["compete", "--dataset", "feed", "--timezone", "Europe/Paris"], "--timezone is for ARCHIVE_CSV"),
+    (["compete", "x.csv", "--timezone", "Paris"], "unknown time zone 'Paris'"),
+    (["backtest", "x.csv", "-o", "v.csv", "--timezone", "Paris"], "unknown time zone 'Paris'"),
 ])
 def test_compete_takes_one_archive(runner: CliRunner, project_dir: Path, args: list[str], message: str) -> None:
     result = invoke(runner, project_dir, *args)

@@ -21,7 +21,7 @@ Scoring the result against labels is :func:`dataset_health.scoring.score_events`
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,7 @@ from dataset_health.archive.schema import (
 )
 from dataset_health.detector_config import AUTO, DetectorConfig, resolve_config
 from dataset_health.detectors import FAIL, INSUFFICIENT_HISTORY, PASS, Verdict
+from dataset_health.detectors.local_time import check_timezone, local_times
 from dataset_health.errors import BadInputError, ConfigError, SchemaError, writing
 from dataset_health.scoring import score_events
 
@@ -72,6 +73,17 @@ class ArchiveSeries:
     @property
     def rows(self) -> int:
         return len(self.timestamps)
+
+    def on_clock(self, timezone: str | None) -> "ArchiveSeries":
+        """This series with its update times on ``timezone``'s wall clock, as detectors
+        should see them (:mod:`dataset_health.detectors.local_time`); itself without one."""
+        if timezone is None:
+            return self
+        try:
+            check_timezone(timezone)
+        except ValueError as exc:
+            raise ConfigError(f"timezone: {exc}") from None
+        return replace(self, timestamps=pd.DatetimeIndex(local_times(self.timestamps, timezone)))
 
     def frame(self) -> pd.DataFrame:
         """The metric values as a DataFrame, rows in time order."""
@@ -134,6 +146,7 @@ def backtest(
     timestamp_column: str = TIMESTAMP,
     combine: Combiner = any_metric_fails,
     holidays: Any = None,
+    timezone: str | None = None,
     progress: bool = False,
 ) -> pd.DataFrame:
     """Judge every row of an archive from the rows before it.
@@ -155,6 +168,9 @@ def backtest(
     holidays : None, "us_federal" or list of dates, optional
         A holiday calendar for a detector that takes one and sets none
         (as a dataset's ``holidays:`` setting fills its suite).
+    timezone : str, optional
+        The dataset's IANA time zone: detectors read weekdays, hours and
+        holidays on its clock (default: UTC, as the timestamps are).
     progress : bool, default=False
         Show a progress bar on stderr (when it is a terminal).
 
@@ -173,7 +189,7 @@ def backtest(
     ['pass', 'fail']
     """
     config = resolve_config(detector).with_settings({"holidays": holidays})
-    series = prepare(frame, metrics=metrics, timestamp_column=timestamp_column)
+    series = prepare(frame, metrics=metrics, timestamp_column=timestamp_column).on_clock(timezone)
     rows = row_verdicts(series, config, combine=combine, progress=progress)
     return finish(series, rows)
 
@@ -282,12 +298,13 @@ def backtest_csv(
     detector: str | Mapping[str, Any] | DetectorConfig = AUTO,
     timestamp_column: str = TIMESTAMP,
     holidays: Any = None,
+    timezone: str | None = None,
     progress: bool = False,
 ) -> pd.DataFrame:
     """Backtest an archive CSV and write the verdicts CSV; returns the verdicts."""
     frame = read_csv(archive)
     verdicts = backtest(frame, metrics=metrics, detector=detector, timestamp_column=timestamp_column,
-                        holidays=holidays, progress=progress)
+                        holidays=holidays, timezone=timezone, progress=progress)
     with writing(output, what="verdicts", urls=True) as target:
         verdicts.to_csv(target, index=False)
     return verdicts

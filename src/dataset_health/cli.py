@@ -76,6 +76,20 @@ def _holidays_option(value: str | None) -> str | list[str] | None:
     return dates
 
 
+TIMEZONE_HELP = ("The dataset's IANA time zone (America/New_York): weekdays, hours and holidays are read on its "
+                 "clock, as a dataset's timezone: setting. Default: UTC, as archive times are.")
+
+
+def _timezone_option(value: str | None) -> str | None:
+    """``--timezone``: an IANA time zone name."""
+    from dataset_health.detectors.local_time import check_timezone
+
+    try:
+        return None if value is None else check_timezone(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--timezone") from None
+
+
 def _is_date(text: str) -> bool:
     from datetime import date
 
@@ -380,8 +394,10 @@ def replay(ctx: click.Context, dataset: str, last: int) -> None:
 @click.option("--timestamp-column", default="timestamp", show_default=True)
 @click.option("--holidays", metavar="CALENDAR", callback=lambda ctx, param, value: _holidays_option(value),
               help=HOLIDAYS_HELP)
+@click.option("--timezone", metavar="ZONE", callback=lambda ctx, param, value: _timezone_option(value),
+              help=TIMEZONE_HELP)
 def backtest_command(archive_csv: Path, output: Path, metrics: str | None, detector: str, timestamp_column: str,
-                     holidays: Any) -> None:
+                     holidays: Any, timezone: str | None) -> None:
     """Judge every update of ARCHIVE_CSV from the updates before it (walk-forward).
 
     Writes timestamp, is_anomaly (0/1), status, score and failed_metrics
@@ -391,7 +407,8 @@ def backtest_command(archive_csv: Path, output: Path, metrics: str | None, detec
 
     wanted = [m.strip() for m in metrics.split(",") if m.strip()] if metrics else None
     verdicts = backtest_csv(archive_csv, output, metrics=wanted, detector=detector,
-                            timestamp_column=timestamp_column, holidays=holidays, progress=True)
+                            timestamp_column=timestamp_column, holidays=holidays, timezone=timezone,
+                            progress=True)
     counts = verdicts["status"].value_counts()
     click.echo(f"wrote {len(verdicts)} verdicts to {output}: {counts.get('fail', 0)} flagged, "
                f"{counts.get('pass', 0)} passed, {counts.get('insufficient_history', 0)} with too little history")
@@ -413,10 +430,12 @@ def backtest_command(archive_csv: Path, output: Path, metrics: str | None, detec
 @click.option("--timestamp-column", help="ARCHIVE_CSV's column of update times.  [default: timestamp]")
 @click.option("--holidays", metavar="CALENDAR", callback=lambda ctx, param, value: _holidays_option(value),
               help=HOLIDAYS_HELP + " With --dataset, its own holidays: setting is used.")
+@click.option("--timezone", metavar="ZONE", callback=lambda ctx, param, value: _timezone_option(value),
+              help=TIMEZONE_HELP + " With --dataset, its own timezone: setting is used.")
 @click.pass_context
 def compete_command(ctx: click.Context, archive_csv: Path | None, dataset: str | None, labels: Path | None,
                     report: Path | None, write_suite: Path | None, detectors: str | None,
-                    timestamp_column: str | None, holidays: Any) -> None:
+                    timestamp_column: str | None, holidays: Any, timezone: str | None) -> None:
     """Backtest every detector on ARCHIVE_CSV (or --dataset) and compare them.
 
     With labels: event F1, precision, recall and false alarms per 100
@@ -437,6 +456,8 @@ def compete_command(ctx: click.Context, archive_csv: Path | None, dataset: str |
             raise click.UsageError("--timestamp-column is for ARCHIVE_CSV: a dataset's archive has its own")
         if holidays is not None:
             raise click.UsageError("--holidays is for ARCHIVE_CSV: a dataset has its own holidays: setting")
+        if timezone is not None:
+            raise click.UsageError("--timezone is for ARCHIVE_CSV: a dataset has its own timezone: setting")
         project = _project(ctx)
         result = compete_dataset(_store(ctx, project), dataset, report=report, write_suite=write_suite,
                                  detectors=contestants, settings=project.dataset(dataset).suite_defaults(),
@@ -444,7 +465,7 @@ def compete_command(ctx: click.Context, archive_csv: Path | None, dataset: str |
     else:
         result = compete_csv(archive_csv, labels=labels, report=report, write_suite=write_suite,
                              timestamp_column=timestamp_column or "timestamp", detectors=contestants,
-                             holidays=holidays, progress=True)
+                             holidays=holidays, timezone=timezone, progress=True)
     click.echo(safe(result.table().to_string(index=False, float_format=lambda v: f"{v:.3f}"), multiline=True))
     filled = [c for c in result.contestants if "holidays" in c.config.from_settings]
     if filled:
@@ -468,6 +489,9 @@ def compete_command(ctx: click.Context, archive_csv: Path | None, dataset: str |
             # The calendar is the dataset's: a suite written with it would ignore a later change of holidays:.
             shown = holidays if isinstance(holidays, str) else "[" + ", ".join(holidays) + "]"
             click.echo(f"the suite takes its holiday calendar from the dataset: set 'holidays: {safe(shown)}' "
+                       "for it in dataset_health.yml")
+        if timezone is not None:
+            click.echo(f"the suite reads the dataset's clock from its settings: set 'timezone: {safe(timezone)}' "
                        "for it in dataset_health.yml")
 
 

@@ -164,7 +164,8 @@ def compete(
     settings : mapping, optional
         A dataset's settings (``{"holidays": "us_federal"}``), given to every
         contestant that takes them and does not set them itself, as its
-        health suite would.
+        health suite would; its ``timezone`` puts the update times on the
+        dataset's clock for every contestant.
     progress : bool, default=False
         Show progress bars on stderr (when it is a terminal).
 
@@ -172,7 +173,7 @@ def compete(
     -------
     CompetitionResult
     """
-    series = prepare(frame, metrics=metrics, timestamp_column=timestamp_column)
+    series = prepare(frame, metrics=metrics, timestamp_column=timestamp_column).on_clock((settings or {}).get("timezone"))
     truth = None if labels is None else _label_flags(labels, frame[timestamp_column])
     configs = [resolve_config(spec).with_settings(settings)
                for spec in (default_contestants() if detectors is None else detectors)]
@@ -198,17 +199,19 @@ def compete_csv(
     timestamp_column: str = TIMESTAMP,
     detectors: Iterable[str | Mapping[str, Any] | DetectorConfig] | None = None,
     holidays: Any = None,
+    timezone: str | None = None,
     progress: bool = False,
 ) -> CompetitionResult:
     """Compete on an archive CSV; optionally write the HTML report and the winner's suite.
     ``detectors`` as in :func:`compete` (default: every one); ``holidays`` is given to
-    every contestant that takes a calendar."""
+    every contestant that takes a calendar, and ``timezone`` (the dataset's) sets the
+    clock they all read weekdays and hours on."""
     if write_suite is not None and labels is None:
         raise ConfigError("writing the winner's suite needs labels: without them no detector can be called best")
     frame = read_csv(archive)
     label_frame = None if labels is None else read_csv(labels, what="labels")
     result = compete(frame, label_frame, detectors, timestamp_column=timestamp_column,
-                     settings={"holidays": holidays}, progress=progress)
+                     settings={"holidays": holidays, "timezone": timezone}, progress=progress)
     _publish(result, Path(archive).name, report=report, write_suite=write_suite)
     return result
 

@@ -11,6 +11,7 @@ their owner and how to capture them::
         freshness_column: filed_at
         suite: dataset_health_default   # or a template file: suites/court_filings.json
         holidays: us_federal            # or a list of dates; used when the suite is created
+        timezone: America/New_York      # weekdays and hours on the dataset's clock (default UTC)
 
 Values may name environment variables as ``${VAR}`` (secrets stay out of the
 file). ``DATASET_HEALTH_PROJECT`` chooses the project directory and
@@ -29,6 +30,7 @@ from typing import Any
 import sqlalchemy as sa
 import yaml
 
+from dataset_health.detectors.local_time import check_timezone
 from dataset_health.errors import ConfigError
 
 CONFIG_FILE = "dataset_health.yml"
@@ -50,16 +52,18 @@ class DatasetConfig:
     key_column: str | None = None
     freshness_column: str | None = None
     holidays: str | list[str] | None = None
+    timezone: str | None = None
     suite: str = DEFAULT_SUITE
     extra: dict[str, Any] = field(default_factory=dict)
 
     def suite_defaults(self) -> dict[str, Any]:
         """Parameters this dataset's settings give the suite's expectations that take them."""
-        return {"holidays": self.holidays} if self.holidays is not None else {}
+        given = {"holidays": self.holidays, "timezone": self.timezone}
+        return {k: v for k, v in given.items() if v is not None}
 
     def to_yaml(self) -> dict[str, Any]:
         data: dict[str, Any] = {"suite": self.suite}
-        for name in ("owner", "key_column", "freshness_column", "holidays"):
+        for name in ("owner", "key_column", "freshness_column", "holidays", "timezone"):
             if getattr(self, name) is not None:
                 data[name] = getattr(self, name)
         return {**data, **self.extra}
@@ -128,7 +132,7 @@ class Project:
 def _dataset_config(path: Path, name: str, raw: Any) -> DatasetConfig:
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: dataset {name!r}: settings must be a mapping")
-    known = {"owner", "key_column", "freshness_column", "suite", "holidays"}
+    known = {"owner", "key_column", "freshness_column", "suite", "holidays", "timezone"}
     owner = raw.get("owner")
     if owner is not None and not (isinstance(owner, dict) and owner.get("name")):
         raise ConfigError(f"{path}: dataset {name!r}: field 'owner' must be a mapping with a 'name'")
@@ -138,6 +142,7 @@ def _dataset_config(path: Path, name: str, raw: Any) -> DatasetConfig:
         key_column=raw.get("key_column"),
         freshness_column=raw.get("freshness_column"),
         holidays=_holidays(path, name, raw.get("holidays")),
+        timezone=_timezone(path, name, raw.get("timezone")),
         suite=str(raw.get("suite") or DEFAULT_SUITE),
         extra={k: v for k, v in raw.items() if k not in known},
     )
@@ -150,6 +155,13 @@ def _holidays(path: Path, name: str, value: Any) -> str | list[str] | None:
         return [str(v) for v in value]
     raise ConfigError(f"{path}: dataset {name!r}: field 'holidays' must be 'us_federal' or a list of dates; "
                       f"got {value!r}")
+
+
+def _timezone(path: Path, name: str, value: Any) -> str | None:
+    try:
+        return None if value is None else check_timezone(value)
+    except ValueError as exc:
+        raise ConfigError(f"{path}: dataset {name!r}: field 'timezone': {exc}") from None
 
 
 def expand_variables(value: str, field_name: str) -> str:

@@ -141,6 +141,29 @@ def test_a_datasets_holiday_calendar_reaches_the_rules_that_take_one() -> None:
     assert own.holidays == ["2024-12-24"]
 
 
+def test_a_datasets_time_zone_reaches_every_detector_backed_rule() -> None:
+    from dataset_health.health_suite import load_template, template_expectations
+
+    columns = ["update_id", "timestamp", "rows_created", "rows_deleted"]
+    expectations = template_expectations(columns, load_template("dataset_health_default"),
+                                         {"timezone": "Europe/Paris"})
+    judged = [e for e in expectations if "timezone" in type(e).__fields__]
+    assert judged and all(e.timezone == "Europe/Paris" for e in judged)
+    assert all(e.configuration.kwargs["timezone"] == "Europe/Paris" for e in judged)  # stored in the suite
+
+
+def test_a_bad_time_zone_setting_names_the_dataset_and_field(tmp_path: Path) -> None:
+    from dataset_health.project import Project
+
+    (tmp_path / "dataset_health.yml").write_text("datasets:\n  sales:\n    timezone: Paris\n")
+    with pytest.raises(ConfigError, match=r"dataset 'sales': field 'timezone': unknown time zone 'Paris'"):
+        Project.load(tmp_path)
+    (tmp_path / "dataset_health.yml").write_text("datasets:\n  sales:\n    timezone: Europe/Paris\n")
+    dataset = Project.load(tmp_path).dataset("sales")
+    assert dataset.suite_defaults() == {"timezone": "Europe/Paris"}
+    assert dataset.to_yaml()["timezone"] == "Europe/Paris"
+
+
 def test_a_bad_holiday_setting_names_the_dataset_and_field(tmp_path: Path) -> None:
     from dataset_health.project import Project
 

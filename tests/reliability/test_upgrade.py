@@ -33,7 +33,9 @@ FIXTURE = Path(__file__).resolve().parent / "fixtures" / "upgrade_v0_1"
 # (scale: None is the detector's own default; v0.1 suites name robust_z, whose
 # default is unchanged. Suites naming consensus_z pick up its scales.)
 ADDED_SINCE_V0_1 = {
-    "expect_column_latest_value_to_not_be_anomalous": {"holidays": None, "scale": None},
+    "expect_column_latest_value_to_not_be_anomalous": {"holidays": None, "scale": None, "timezone": None},
+    "expect_column_latest_value_to_be_within_seasonal_range": {"timezone": None},
+    "expect_table_latest_row_to_not_be_anomalous": {"timezone": None},
 }
 
 

@@ -23,6 +23,7 @@ import pandas as pd
 from dataset_health.archive.schema import TIMESTAMP, UPDATE_ID
 from dataset_health.archive.verdicts import INCIDENT, LABEL
 from dataset_health.detectors import FAIL, INSUFFICIENT_HISTORY
+from dataset_health.detectors.local_time import local_times
 
 _DRIVER_SHARE = 0.05  # a column with less of the score than this did not drive it
 _MAX_DRIVERS = 3
@@ -36,8 +37,10 @@ def judge_latest_value(
     detector_name: str,
     fail_on_insufficient_history: bool,
     exclude_incidents: bool,
+    timezone: str | None = None,
 ) -> tuple[bool, dict[str, Any]]:
-    """Judge the newest of ``[update_id, timestamp, value, label]`` rows with a one-metric detector."""
+    """Judge the newest of ``[update_id, timestamp, value, label]`` rows with a one-metric detector;
+    the detector sees the update times on ``timezone``'s clock (``local_times``)."""
     if not series:
         details = {"status": INSUFFICIENT_HISTORY, "reason": f"{metric} has no archived updates",
                    "history_size": 0, "detector": detector_name}
@@ -46,7 +49,7 @@ def judge_latest_value(
     if exclude_incidents:
         past = [row for row in past if row[3] != INCIDENT]
     rows = [*past, newest]
-    verdict = detector.check([r[2] for r in rows], [r[1] for r in rows], metric=metric)
+    verdict = detector.check([r[2] for r in rows], local_times([r[1] for r in rows], timezone), metric=metric)
     details = {**verdict.to_dict(), "update_id": newest[0], "update_timestamp": newest[1]}
     return _success(verdict.status, fail_on_insufficient_history), details
 
@@ -58,6 +61,7 @@ def judge_latest_row(
     detector_name: str,
     fail_on_insufficient_history: bool,
     exclude_incidents: bool,
+    timezone: str | None = None,
 ) -> tuple[bool, dict[str, Any]]:
     """Judge the newest row of a column-wise archive (``table.dh_archive_columns``) with a multivariate detector.
 
@@ -75,7 +79,7 @@ def judge_latest_row(
         return not fail_on_insufficient_history, details
     frame = pd.DataFrame(columns)
     exclude = [label == INCIDENT for label in archive[LABEL]] if exclude_incidents else None
-    verdict = detector.check(frame, stamps, metric=f"update {ids[-1]}", exclude=exclude)
+    verdict = detector.check(frame, local_times(stamps, timezone), metric=f"update {ids[-1]}", exclude=exclude)
     details = {
         **verdict.to_dict(),
         "reason": verdict.reason + lacking,

@@ -18,6 +18,18 @@ from great_expectations.render import (
 from great_expectations.render.renderer_configuration import RendererValueType
 from great_expectations.render.renderer.renderer import renderer
 
+from dataset_health.detectors.local_time import check_timezone
+
+TIMEZONE_DESCRIPTION = (
+    "The dataset's IANA time zone (e.g. 'America/New_York'): weekdays, hours, holidays and days of the month "
+    "are read on its clock; null for UTC."
+)
+
+
+def known_timezone(cls: Any, value: str | None) -> str | None:
+    """A pydantic validator of a ``timezone`` field: None or an IANA name."""
+    return None if value is None else check_timezone(value)
+
 
 class SerializeEveryKwarg:
     """Write every success key to the suite JSON, defaults included.

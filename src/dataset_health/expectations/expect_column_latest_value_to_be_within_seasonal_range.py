@@ -18,7 +18,7 @@ from great_expectations.expectations.expectation import ColumnAggregateExpectati
 from dataset_health.archive.schema import TIMESTAMP
 from dataset_health.detectors import make_detector
 from dataset_health.expectations._judging import judge_latest_value
-from dataset_health.expectations._shared import ArchiveExpectation
+from dataset_health.expectations._shared import TIMEZONE_DESCRIPTION, ArchiveExpectation, known_timezone
 from dataset_health.expectations.metrics import ARCHIVE_SERIES
 
 METHOD_DESCRIPTION = "'stl' (seasonal-trend decomposition) or 'holt_winters' (exponential smoothing forecast)."
@@ -61,6 +61,7 @@ class ExpectColumnLatestValueToBeWithinSeasonalRange(ArchiveExpectation, ColumnA
         min_history: {MIN_HISTORY_DESCRIPTION}
         training_window: {TRAINING_WINDOW_DESCRIPTION}
         timestamp_column: {TIMESTAMP_COLUMN_DESCRIPTION}
+        timezone: {TIMEZONE_DESCRIPTION}
         fail_on_insufficient_history: {FAIL_ON_INSUFFICIENT_HISTORY_DESCRIPTION}
         exclude_incidents: {EXCLUDE_INCIDENTS_DESCRIPTION}
 
@@ -77,6 +78,8 @@ class ExpectColumnLatestValueToBeWithinSeasonalRange(ArchiveExpectation, ColumnA
     min_history: int = pydantic.Field(default=14, ge=1, description=MIN_HISTORY_DESCRIPTION)
     training_window: Optional[int] = pydantic.Field(default=672, ge=2, description=TRAINING_WINDOW_DESCRIPTION)
     timestamp_column: str = pydantic.Field(default=TIMESTAMP, description=TIMESTAMP_COLUMN_DESCRIPTION)
+    timezone: Optional[str] = pydantic.Field(default=None, description=TIMEZONE_DESCRIPTION)
+    _timezone_is_known = pydantic.validator("timezone", allow_reuse=True)(known_timezone)
     fail_on_insufficient_history: bool = pydantic.Field(
         default=False, description=FAIL_ON_INSUFFICIENT_HISTORY_DESCRIPTION
     )
@@ -92,6 +95,7 @@ class ExpectColumnLatestValueToBeWithinSeasonalRange(ArchiveExpectation, ColumnA
         "min_history",
         "training_window",
         "timestamp_column",
+        "timezone",
         "fail_on_insufficient_history",
         "exclude_incidents",
     )
@@ -130,6 +134,7 @@ class ExpectColumnLatestValueToBeWithinSeasonalRange(ArchiveExpectation, ColumnA
             detector_name=self.method,
             fail_on_insufficient_history=self.fail_on_insufficient_history,
             exclude_incidents=self.exclude_incidents,
+            timezone=self.timezone,
         )
         return success, {**details, "periods": _periods(detector)}
 

@@ -16,7 +16,7 @@ from great_expectations.expectations.expectation import ColumnAggregateExpectati
 from dataset_health.archive.schema import TIMESTAMP
 from dataset_health.detectors import DEFAULT_DETECTOR, make_detector
 from dataset_health.expectations._judging import judge_latest_value
-from dataset_health.expectations._shared import ArchiveExpectation
+from dataset_health.expectations._shared import TIMEZONE_DESCRIPTION, ArchiveExpectation, known_timezone
 from dataset_health.expectations.metrics import ARCHIVE_SERIES
 
 DETECTOR_DESCRIPTION = "Registry name of the detector that judges the newest value."
@@ -56,6 +56,7 @@ class ExpectColumnLatestValueToNotBeAnomalous(ArchiveExpectation, ColumnAggregat
         seasonality: {SEASONALITY_DESCRIPTION}
         holidays: {HOLIDAYS_DESCRIPTION}
         scale: {SCALE_DESCRIPTION}
+        timezone: {TIMEZONE_DESCRIPTION}
         timestamp_column: {TIMESTAMP_COLUMN_DESCRIPTION}
         fail_on_insufficient_history: {FAIL_ON_INSUFFICIENT_HISTORY_DESCRIPTION}
         exclude_incidents: {EXCLUDE_INCIDENTS_DESCRIPTION}
@@ -79,6 +80,8 @@ class ExpectColumnLatestValueToNotBeAnomalous(ArchiveExpectation, ColumnAggregat
         default=None, description=SCALE_DESCRIPTION
     )
     timestamp_column: str = pydantic.Field(default=TIMESTAMP, description=TIMESTAMP_COLUMN_DESCRIPTION)
+    timezone: Optional[str] = pydantic.Field(default=None, description=TIMEZONE_DESCRIPTION)
+    _timezone_is_known = pydantic.validator("timezone", allow_reuse=True)(known_timezone)
     fail_on_insufficient_history: bool = pydantic.Field(
         default=False, description=FAIL_ON_INSUFFICIENT_HISTORY_DESCRIPTION
     )
@@ -95,6 +98,7 @@ class ExpectColumnLatestValueToNotBeAnomalous(ArchiveExpectation, ColumnAggregat
         "holidays",
         "scale",
         "timestamp_column",
+        "timezone",
         "fail_on_insufficient_history",
         "exclude_incidents",
     )
@@ -129,6 +133,7 @@ class ExpectColumnLatestValueToNotBeAnomalous(ArchiveExpectation, ColumnAggregat
             detector_name=self.detector,
             fail_on_insufficient_history=self.fail_on_insufficient_history,
             exclude_incidents=self.exclude_incidents,
+            timezone=self.timezone,
         )
 
     def _make_detector(self):

@@ -18,7 +18,7 @@ from great_expectations.expectations.expectation import BatchExpectation
 from dataset_health.archive.schema import TIMESTAMP, UPDATE_ID
 from dataset_health.detectors import make_detector
 from dataset_health.expectations._judging import judge_latest_row
-from dataset_health.expectations._shared import ArchiveExpectation
+from dataset_health.expectations._shared import TIMEZONE_DESCRIPTION, ArchiveExpectation, known_timezone
 from dataset_health.expectations.metrics_columns import ARCHIVE_COLUMNS
 
 COLUMNS_DESCRIPTION = "Archive metrics judged together, e.g. rows_created, rows_updated, duplicate_key_count."
@@ -53,6 +53,7 @@ class ExpectTableLatestRowToNotBeAnomalous(ArchiveExpectation, BatchExpectation)
         training_window: {TRAINING_WINDOW_DESCRIPTION}
         seasonality: {SEASONALITY_DESCRIPTION}
         timestamp_column: {TIMESTAMP_COLUMN_DESCRIPTION}
+        timezone: {TIMEZONE_DESCRIPTION}
         update_id_column: {UPDATE_ID_COLUMN_DESCRIPTION}
         fail_on_insufficient_history: {FAIL_ON_INSUFFICIENT_HISTORY_DESCRIPTION}
         exclude_incidents: {EXCLUDE_INCIDENTS_DESCRIPTION}
@@ -75,6 +76,8 @@ class ExpectTableLatestRowToNotBeAnomalous(ArchiveExpectation, BatchExpectation)
         default="auto", description=SEASONALITY_DESCRIPTION
     )
     timestamp_column: str = pydantic.Field(default=TIMESTAMP, description=TIMESTAMP_COLUMN_DESCRIPTION)
+    timezone: Optional[str] = pydantic.Field(default=None, description=TIMEZONE_DESCRIPTION)
+    _timezone_is_known = pydantic.validator("timezone", allow_reuse=True)(known_timezone)
     update_id_column: str = pydantic.Field(default=UPDATE_ID, description=UPDATE_ID_COLUMN_DESCRIPTION)
     fail_on_insufficient_history: bool = pydantic.Field(
         default=False, description=FAIL_ON_INSUFFICIENT_HISTORY_DESCRIPTION
@@ -90,6 +93,7 @@ class ExpectTableLatestRowToNotBeAnomalous(ArchiveExpectation, BatchExpectation)
         "training_window",
         "seasonality",
         "timestamp_column",
+        "timezone",
         "update_id_column",
         "fail_on_insufficient_history",
         "exclude_incidents",
@@ -125,6 +129,7 @@ class ExpectTableLatestRowToNotBeAnomalous(ArchiveExpectation, BatchExpectation)
             detector_name=self.detector,
             fail_on_insufficient_history=self.fail_on_insufficient_history,
             exclude_incidents=self.exclude_incidents,
+            timezone=self.timezone,
         )
 
     def _make_detector(self):

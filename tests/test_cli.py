@@ -132,6 +132,21 @@ def test_check_exit_codes_follow_the_verdict(runner: CliRunner, project_dir: Pat
     assert "UNHEALTHY" in result.output and "FAIL" in result.output and "rows_created 40" in result.output
 
 
+def test_a_capture_at_now_after_an_import_of_whole_seconds_is_judged(runner: CliRunner, project_dir: Path,
+                                                                     tmp_path: Path) -> None:
+    # An import writes whole seconds, a capture at "now" microseconds: one inferred time format
+    # failed on the other, and every anomaly check raised.
+    days = pd.date_range("2024-01-01 06:00", periods=40, freq="D")
+    pd.DataFrame({"timestamp": days, "rows_created": [1000 + (i % 7) * 10 for i in range(40)]}).to_csv(
+        tmp_path / "history.csv", index=False)
+    assert invoke(runner, project_dir, "archive", "import", "feed", str(tmp_path / "history.csv")).exit_code == 0
+    pd.DataFrame({"timestamp": ["2024-02-10T06:00:00.963951"], "rows_created": [1_050]}).to_csv(  # a usual Saturday
+        tmp_path / "now.csv", index=False)
+    assert invoke(runner, project_dir, "archive", "import", "feed", str(tmp_path / "now.csv")).exit_code == 0
+    result = invoke(runner, project_dir, "check", "feed")
+    assert result.exit_code == 0 and "ERR" not in result.output, result.output
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

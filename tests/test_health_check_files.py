@@ -94,3 +94,19 @@ def test_the_project_file_holds_one_archive_asset_however_many_datasets(project:
             "fluent_datasources"]["dataset_health_archive"]["assets"]
         # Every check reads this file: one asset per dataset would make a run over n datasets O(n^2).
         assert list(assets) == [name]
+
+
+@pytest.mark.parametrize(("statuses", "verdict"), [
+    (["pass", "pass"], "healthy"),
+    (["fail", "error"], "unhealthy"),  # one expectation did judge the update bad
+    (["pass", "error"], "error"),  # nobody found it bad, but one could not judge it
+    (["insufficient_history", "error"], "error"),
+])
+def test_a_check_where_expectations_raised_but_none_failed_is_an_error_not_unhealthy(statuses, verdict) -> None:
+    from dataset_health.health_check import HealthCheckResult
+    from dataset_health.outcomes import ExpectationOutcome
+
+    outcomes = [ExpectationOutcome("expect_column_latest_value_to_not_be_anomalous", f"m{i}", status in ("pass",
+                "insufficient_history"), status, None, None, None, None, None, "why") for i, status in enumerate(statuses)]
+    result = HealthCheckResult("feed", "u1", success=all(o.success for o in outcomes), outcomes=outcomes)
+    assert result.status == verdict

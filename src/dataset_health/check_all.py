@@ -54,7 +54,7 @@ class DatasetCheck:
         """What a person reads in the summary table."""
         if self.status == ERROR:
             return self.error or "error"
-        return ", ".join(self.failed)
+        return "; ".join(part for part in (", ".join(self.failed), self.error) if part)
 
 
 @dataclass(frozen=True)
@@ -140,11 +140,13 @@ def check_one(project: Project, dataset: str) -> DatasetCheck:
         text = str(exc).strip()
         message = f"{type(exc).__name__}: {text.splitlines()[0]}" if text else type(exc).__name__
         return DatasetCheck(dataset, ERROR, error=message, seconds=time.perf_counter() - started)
+    errors = result.errors
     return DatasetCheck(
         dataset,
-        HEALTHY if result.success else UNHEALTHY,
+        result.status,
         update_id=result.update_id,
-        failed=tuple(o.label for o in result.failed),
+        failed=tuple(o.label for o in result.failed if o not in errors),
+        error=f"{len(errors)} expectations raised; first: {errors[0].label}: {errors[0].reason}" if errors else None,
         seconds=time.perf_counter() - started,
     )
 

@@ -282,8 +282,8 @@ def check(ctx: click.Context, dataset: str | None, check_all: bool, progress: bo
         ctx.exit(summary.exit_code)
     result = run_health_check(_project(ctx), dataset)
     _print_result(result)
-    if not result.success:
-        ctx.exit(EXIT_UNHEALTHY)
+    if result.status != "healthy":
+        ctx.exit(EXIT_UNHEALTHY if result.status == "unhealthy" else EXIT_ERROR)
 
 
 @main.command("backfill")
@@ -557,7 +557,10 @@ def alerts_retry(ctx: click.Context, dataset: str | None) -> None:
 
 
 def _print_result(result: Any) -> None:
-    verdict = click.style("HEALTHY", fg="green") if result.success else click.style("UNHEALTHY", fg="red", bold=True)
+    verdict = {"healthy": click.style("HEALTHY", fg="green"),
+               "unhealthy": click.style("UNHEALTHY", fg="red", bold=True),
+               "error": click.style(f"NOT JUDGED ({len(result.errors)} of {len(result.outcomes)} expectations raised)",
+                                    fg="yellow", bold=True)}[result.status]
     click.echo(f"\n{safe(result.dataset)}, update {safe(result.update_id or '?')}: {verdict}")
     width = max((len(o.column or o.expectation) for o in result.outcomes), default=10)
     for outcome in result.outcomes:

@@ -56,6 +56,19 @@ class HealthCheckResult:
     def failed(self) -> list[ExpectationOutcome]:
         return [o for o in self.outcomes if not o.success]
 
+    @property
+    def errors(self) -> list[ExpectationOutcome]:
+        """The expectations that raised instead of judging."""
+        return [o for o in self.outcomes if o.status == "error"]
+
+    @property
+    def status(self) -> str:
+        """"healthy", "unhealthy" (an expectation judged the update bad) or "error" (none did,
+        but some could not judge it: an update nobody judged is not known to be bad)."""
+        if self.success:
+            return "healthy"
+        return "unhealthy" if len(self.errors) < len(self.failed) else "error"
+
 
 def ensure_health_checkpoint(context: Any, project: Project, store: ArchiveStore, dataset: str) -> gx.Checkpoint:
     """Create or refresh the GX objects of ``dataset``'s health check.

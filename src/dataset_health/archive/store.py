@@ -205,7 +205,7 @@ class ArchiveStore:
                 rows = conn.execute(sa.select(*wanted).order_by(*order)).all()
         frame = pd.DataFrame(rows, columns=[c.name for c in wanted])
         if TIMESTAMP in frame:
-            frame[TIMESTAMP] = pd.to_datetime(frame[TIMESTAMP])
+            frame[TIMESTAMP] = pd.to_datetime(frame[TIMESTAMP], format="ISO8601")  # precision varies by row
         return frame
 
     def column_kinds(self, dataset: str) -> dict[str, str]:

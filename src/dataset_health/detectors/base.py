@@ -278,7 +278,9 @@ def as_timestamps(timestamps: Any, size: int | None = None) -> pd.DatetimeIndex 
     if isinstance(timestamps, pd.DatetimeIndex):
         stamps = timestamps  # already parsed: walk-forward loops pass slices
     else:
-        stamps = pd.DatetimeIndex(pd.to_datetime(timestamps))
+        # ISO8601, not the format of the first value: an archive mixes whole seconds (an import)
+        # with microseconds (a capture at 'now'), and one inferred format fails on the other.
+        stamps = pd.DatetimeIndex(pd.to_datetime(timestamps, format="ISO8601"))
     if stamps.tz is not None:
         stamps = stamps.tz_convert("UTC").tz_localize(None)
     if size is not None and len(stamps) != size:

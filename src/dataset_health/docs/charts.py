@@ -106,7 +106,7 @@ def metric_chart_svg(points: pd.DataFrame) -> str:
     ``points`` has columns timestamp, value, lower, upper (band, where a
     check computed one), failed (bool) and incident (bool).
     """
-    stamps = pd.DatetimeIndex(pd.to_datetime(points["timestamp"]))
+    stamps = pd.DatetimeIndex(pd.to_datetime(points["timestamp"], format="ISO8601"))  # precision varies by row
     if stamps.tz is not None:
         stamps = stamps.tz_localize(None)  # drawn in the archive's own wall-clock time
     seconds = stamps.asi8.astype(float) / 1e9

@@ -116,7 +116,8 @@ def typed_frame(rows: list[Mapping[str, Any]], view: Mapping[str, Any] | None = 
         if column.get("dataTypeName") in NUMERIC_TYPES:
             frame[name] = pd.to_numeric(frame[name], errors="coerce")
         elif column.get("dataTypeName") in DATE_TYPES:
-            frame[name] = pd.to_datetime(frame[name], errors="coerce", utc=True).dt.tz_localize(None)
+            # ISO8601: with the first value's format, a later one with milliseconds would become NaT.
+            frame[name] = pd.to_datetime(frame[name], errors="coerce", utc=True, format="ISO8601").dt.tz_localize(None)
     return frame
 
 

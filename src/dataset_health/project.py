@@ -20,6 +20,7 @@ file). ``DATASET_HEALTH_PROJECT`` chooses the project directory and
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from dataclasses import dataclass, field
@@ -54,7 +55,6 @@ class DatasetConfig:
     holidays: str | list[str] | None = None
     timezone: str | None = None
     suite: str = DEFAULT_SUITE
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def suite_defaults(self) -> dict[str, Any]:
         """Parameters this dataset's settings give the suite's expectations that take them."""
@@ -66,7 +66,7 @@ class DatasetConfig:
         for name in ("owner", "key_column", "freshness_column", "holidays", "timezone"):
             if getattr(self, name) is not None:
                 data[name] = getattr(self, name)
-        return {**data, **self.extra}
+        return data
 
 
 @dataclass
@@ -119,9 +119,14 @@ class Project:
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as exc:
-            raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+            # One line: the parser's own message spans several, which the CLI would escape.
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+            problem = getattr(exc, "problem", None) or str(exc).strip().splitlines()[0]
+            raise ConfigError(f"{path}: not valid YAML{where}: {problem}") from None
         if not isinstance(data, dict):
             raise ConfigError(f"{path}: expected a mapping at the top level")
+        _refuse_unknown(path, "", data, {"archive_url", "datasets"})
         datasets_raw = data.get("datasets") or {}
         if not isinstance(datasets_raw, dict):
             raise ConfigError(f"{path}: field 'datasets' must be a mapping of dataset name to settings")
@@ -132,7 +137,12 @@ class Project:
 def _dataset_config(path: Path, name: str, raw: Any) -> DatasetConfig:
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: dataset {name!r}: settings must be a mapping")
-    known = {"owner", "key_column", "freshness_column", "suite", "holidays", "timezone"}
+    _refuse_unknown(path, f"dataset {name!r}: ", raw,
+                    {"owner", "key_column", "freshness_column", "suite", "holidays", "timezone"})
+    for setting in ("key_column", "freshness_column"):
+        if raw.get(setting) is not None and not isinstance(raw[setting], str):
+            raise ConfigError(f"{path}: dataset {name!r}: field {setting!r} must be one column name; "
+                              f"got {raw[setting]!r}")
     owner = raw.get("owner")
     if owner is not None and not (isinstance(owner, dict) and owner.get("name")):
         raise ConfigError(f"{path}: dataset {name!r}: field 'owner' must be a mapping with a 'name'")
@@ -144,8 +154,18 @@ def _dataset_config(path: Path, name: str, raw: Any) -> DatasetConfig:
         holidays=_holidays(path, name, raw.get("holidays")),
         timezone=_timezone(path, name, raw.get("timezone")),
         suite=str(raw.get("suite") or DEFAULT_SUITE),
-        extra={k: v for k, v in raw.items() if k not in known},
     )
+
+
+def _refuse_unknown(path: Path, where: str, raw: dict[str, Any], known: set[str]) -> None:
+    """A ConfigError for the first key of ``raw`` not in ``known``: a misspelt
+    ``archive_url`` would otherwise check the default SQLite archive, and a
+    misspelt ``key_column`` would silently stop the created/updated diff."""
+    for key in raw:
+        if key not in known:
+            close = difflib.get_close_matches(str(key), sorted(known), n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"known fields: {', '.join(sorted(known))}"
+            raise ConfigError(f"{path}: {where}unknown field {key!r}; {hint}")
 
 
 def _holidays(path: Path, name: str, value: Any) -> str | list[str] | None:

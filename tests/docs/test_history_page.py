@@ -62,6 +62,18 @@ def test_verdicts_and_summary_are_stored(site) -> None:
     assert len(verdicts) == 10 and verdicts["status"].eq("fail").sum() == 1
 
 
+def test_two_rules_on_one_metric_each_keep_their_verdict(site) -> None:
+    store, _ = site
+    # The default rule and a stricter one for drops, as docs/expectations.md shows.
+    record_verdicts(store, HOSTILE, {"u39": [verdict("rows_created", fail=True, observed=5.0),
+                                             verdict("rows_created", observed=5.0)]})
+    stored = read_verdicts(store, HOSTILE)
+    newest = stored[stored["update_id"] == "u39"].sort_values("expectation")
+    assert newest["expectation"].tolist() == ["expect_column_latest_value_to_not_be_anomalous",
+                                              "expect_column_latest_value_to_not_be_anomalous#2"]
+    assert newest["success"].tolist() == [False, True]
+
+
 def test_page_lists_checks_latest_first_and_escapes_dataset_strings(site) -> None:
     _, site_dir = site
     html = (site_dir / SITE_FOLDER / page_name(HOSTILE)).read_text()

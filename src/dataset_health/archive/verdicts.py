@@ -69,7 +69,7 @@ def record_verdicts(
     """
     checked_at = (checked_at or datetime.now(timezone.utc)).replace(tzinfo=None)
     rows = {
-        update_id: [_verdict_row(dataset, update_id, outcome, checked_at) for outcome in outcomes]
+        update_id: _numbered_repeats([_verdict_row(dataset, update_id, outcome, checked_at) for outcome in outcomes])
         for update_id, outcomes in outcomes_by_update.items()
     }
     table = _verdict_table(sa.MetaData())
@@ -96,6 +96,19 @@ def record_verdicts(
             store.append(dataset, summaries, text_fields=SUMMARY_FIELDS, annotation=True, conn=conn)
     except SQLAlchemyError as exc:
         raise ArchiveError(f"dataset {dataset!r}: could not store verdicts: {_first_line(exc)}") from exc
+
+
+def _numbered_repeats(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` with the second and later rule of one expectation on one metric named
+    ``expectation#2``, ``#3``...: a suite may judge a metric twice (a sensitive rule for
+    drops beside the default one), and each verdict needs a key of its own."""
+    seen: dict[tuple[Any, Any], int] = {}
+    for row in rows:
+        key = (row["expectation"], row["metric"])
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] > 1:
+            row["expectation"] = f"{row['expectation']}#{seen[key]}"
+    return rows
 
 
 def read_verdicts(store: ArchiveStore, dataset: str) -> pd.DataFrame:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dataset_health.archive.schema import TIMESTAMP
+from dataset_health.archive.schema import TIMESTAMP, UPDATE_ID
 from dataset_health.archive.store import ArchiveStore
 from dataset_health.archive.verdicts import labelled_history
 from dataset_health.backtest import (
@@ -174,7 +175,7 @@ def compete(
     CompetitionResult
     """
     series = prepare(frame, metrics=metrics, timestamp_column=timestamp_column).on_clock((settings or {}).get("timezone"))
-    truth = None if labels is None else _label_flags(labels, frame[timestamp_column])
+    truth = None if labels is None else _label_flags(labels, frame, timestamp_column)
     configs = [resolve_config(spec).with_settings(settings)
                for spec in (default_contestants() if detectors is None else detectors)]
     names = [c.name for c in configs]
@@ -265,7 +266,8 @@ def _publish(result: CompetitionResult, title: str, *, report: str | Path | None
         template = suite_template(
             winner.config,
             _archive_columns(result.series.metrics),
-            name=f"dataset_health_{winner.config.detector}",
+            # The winner's own name ("auto", a label), as the table and the command say it.
+            name="dataset_health_" + re.sub(r"[^A-Za-z0-9_]+", "_", winner.name),
             description=(f"Written by 'dataset-health compete' from {title}: {winner.name} "
                          f"won with event F1 {winner.scores['f1']:.3f}."),
         )
@@ -308,13 +310,17 @@ def _run(series: ArchiveSeries, config: DetectorConfig, truth: np.ndarray | None
     return contestant
 
 
-def _label_flags(labels: Any, timestamps: pd.Series) -> np.ndarray:
-    """0/1 labels as a bool array, checked against the archive's rows."""
+def _label_flags(labels: Any, frame: pd.DataFrame, timestamp_column: str) -> np.ndarray:
+    """0/1 labels as a bool array, checked against the archive's rows (by time, and by update
+    id where both files have one)."""
+    timestamps = frame[timestamp_column]
     if isinstance(labels, pd.DataFrame):
         if LABEL_COLUMN not in labels.columns:
             raise SchemaError(f"the labels have no {LABEL_COLUMN!r} column; columns: {', '.join(map(str, labels.columns))}")
         if TIMESTAMP in labels.columns and len(labels) == len(timestamps):
             _check_same_times(labels[TIMESTAMP], timestamps)
+        if UPDATE_ID in labels.columns and UPDATE_ID in frame.columns and len(labels) == len(frame):
+            _check_same_updates(labels[UPDATE_ID], frame[UPDATE_ID])
         labels = labels[LABEL_COLUMN]
     values = pd.Series(labels).reset_index(drop=True)
     if len(values) != len(timestamps):
@@ -336,6 +342,14 @@ def _check_same_times(label_times: pd.Series, archive_times: pd.Series) -> None:
         row = int(np.flatnonzero(differs)[0])
         raise BadInputError(f"label row {row + 1} is for {label_times.iloc[row]!r} but archive row {row + 1} "
                             f"is {archive_times.iloc[row]!r}; labels must follow the archive's rows")
+
+
+def _check_same_updates(label_ids: pd.Series, archive_ids: pd.Series) -> None:
+    differs = label_ids.astype(str).str.strip().to_numpy() != archive_ids.astype(str).str.strip().to_numpy()
+    if differs.any():
+        row = int(np.flatnonzero(differs)[0])
+        raise BadInputError(f"label row {row + 1} is for update {label_ids.iloc[row]!r} but archive row {row + 1} "
+                            f"is {archive_ids.iloc[row]!r}; labels must follow the archive's rows")
 
 
 def _archive_columns(metrics: tuple[str, ...]) -> list[str]:

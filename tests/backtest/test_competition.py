@@ -116,6 +116,11 @@ def test_labels_must_follow_the_archive() -> None:
         compete(frame, shifted, detectors=FAST)
     with pytest.raises(SchemaError, match="no 'is_anomaly' column"):
         compete(frame, pd.DataFrame({"label": labels}), detectors=FAST)
+    # By update id too: a labels file in another order, without times.
+    ids = frame.assign(update_id=[f"u{i}" for i in range(30)])
+    backwards = pd.DataFrame({"update_id": ids["update_id"][::-1].to_numpy(), "is_anomaly": labels[::-1]})
+    with pytest.raises(BadInputError, match="label row 1 is for update 'u29' but archive row 1 is 'u0'"):
+        compete(ids, backwards, detectors=FAST)
 
 
 def test_the_winner_is_written_as_a_health_suite_that_builds(tmp_path, monkeypatch) -> None:
@@ -141,6 +146,18 @@ def test_the_winner_is_written_as_a_health_suite_that_builds(tmp_path, monkeypat
     created = next(e for e in expectations if e.column == "rows_created")
     success, details = created.judge_series(rows)
     assert details["detector"] == "elementary_z" and details["status"] in ("pass", "fail")
+
+
+def test_the_written_suite_is_named_after_the_winner_as_the_table_names_it(tmp_path, monkeypatch) -> None:
+    from dataset_health.detector_config import DEFAULT_CONFIG
+
+    frame, labels = labelled_archive(60)
+    frame.to_csv(tmp_path / "archive.csv", index=False)
+    pd.DataFrame({"timestamp": frame["timestamp"], "is_anomaly": labels}).to_csv(tmp_path / "labels.csv", index=False)
+    monkeypatch.setattr("dataset_health.competition.default_contestants", lambda: [DEFAULT_CONFIG])
+    compete_csv(tmp_path / "archive.csv", labels=tmp_path / "labels.csv", write_suite=tmp_path / "suite.json")
+    template = json.loads((tmp_path / "suite.json").read_text())
+    assert template["name"] == "dataset_health_auto" and ": auto won" in template["description"]
 
 
 def test_a_written_suite_watches_a_date_column_as_the_archive_freshness_metric(tmp_path, monkeypatch) -> None:

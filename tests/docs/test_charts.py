@@ -96,3 +96,11 @@ def test_no_finite_value_or_a_single_point_still_draws_a_valid_chart() -> None:
     assert list(parse(metric_chart_svg(points([np.nan, np.nan]))).iter(SVG + "polyline")) == []
     (line,) = parse(metric_chart_svg(points([5.0]))).iter(SVG + "polyline")
     assert len(line.get("points").split()) == 1
+
+
+def test_values_near_the_largest_double_still_draw_with_readable_ticks() -> None:
+    # 1.7e308 is finite, but the range from -1.7e308 to it is not: the ticks overflowed.
+    root = parse(metric_chart_svg(points([1.0, 1.7e308, 3.0], lower=-1.7e308, upper=1.7e308)))
+    (line,) = root.iter(SVG + "polyline")
+    assert len(line.get("points").split()) == 3
+    assert all(len(label) < 12 for label in y_labels(root)), y_labels(root)

@@ -147,8 +147,13 @@ def _span(seconds: np.ndarray) -> tuple[float, float]:
     return (first - 1, last + 1) if first == last else (first, last)
 
 
+_LARGEST = 1e300
+
+
 def _value_range(values: np.ndarray) -> tuple[float, float]:
-    finite = values[np.isfinite(values)]
+    # Beyond 1e300 the range itself overflows to infinity (1.7e308 is a finite double); no chart
+    # tells those magnitudes apart anyway.
+    finite = np.clip(values[np.isfinite(values)], -_LARGEST, _LARGEST)
     if len(finite) == 0:
         return (0.0, 1.0)
     low, high = float(finite.min()), float(finite.max())
@@ -206,6 +211,8 @@ def _round(value: float) -> float:
 
 
 def _number(value: float) -> str:
+    if abs(value) >= 1e15:
+        return f"{value:.3g}"  # "2e+300", not a hundred digits across the chart
     if abs(value) >= 1000 or value == int(value):
         return f"{value:,.0f}"
     return f"{value:.4g}"

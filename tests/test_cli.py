@@ -59,11 +59,21 @@ def test_init_creates_config_and_gx_context(project_dir: Path) -> None:
     assert Project.load(project_dir).archive_url.startswith("sqlite:///")
 
 
-def test_init_keeps_existing_settings(runner: CliRunner, project_dir: Path) -> None:
+def test_init_keeps_existing_settings_and_refuses_to_pretend_otherwise(runner: CliRunner, project_dir: Path) -> None:
     config = project_dir / "dataset_health.yml"
     config.write_text(config.read_text() + "# kept\n")
-    assert runner.invoke(main, ["init", str(project_dir), "--archive-url", "sqlite:///other.db"]).exit_code == 0
-    assert Project.load(project_dir).archive_url.endswith("archive.db")
+    assert runner.invoke(main, ["init", str(project_dir)]).exit_code == 0
+    other = runner.invoke(main, ["init", str(project_dir), "--archive-url", "sqlite:///other.db"])
+    assert other.exit_code == 2 and "already sets archive_url 'sqlite:///archive.db'" in other.output
+    assert Project.load(project_dir).archive_url.endswith("archive.db") and "# kept" in config.read_text()
+
+
+def test_the_demo_stays_out_of_a_project_with_other_datasets(runner: CliRunner, project_dir: Path) -> None:
+    config = project_dir / "dataset_health.yml"
+    config.write_text("datasets:\n  sales:\n    key_column: id\n")
+    result = runner.invoke(main, ["demo", "--dir", str(project_dir)])
+    assert result.exit_code == 2 and "is a project with other datasets (sales)" in result.output
+    assert config.read_text() == "datasets:\n  sales:\n    key_column: id\n"
 
 
 def test_init_limits_gx_index_to_newest_results_but_keeps_a_users_limit(runner: CliRunner, project_dir: Path) -> None:
@@ -151,6 +161,7 @@ def test_a_capture_at_now_after_an_import_of_whole_seconds_is_judged(runner: Cli
     ("args", "message"),
     [
         (["check", "nope"], "dataset 'nope' has no archive"),
+        (["alerts", "retry", "nope"], "dataset 'nope' has no archive"),
         (["archive", "show", "nope"], "dataset 'nope' has no archive"),
         (["capture", "feed"], "exactly one source"),
         (["capture", "feed", "--file", "missing.csv"], "does not exist"),

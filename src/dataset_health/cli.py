@@ -125,9 +125,9 @@ def main(ctx: click.Context, project_dir: Path) -> None:
 
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
-@click.option("--archive-url", default="sqlite:///archive.db", show_default=True,
-              help="SQLAlchemy URL of the archive; ${VARS} are read from the environment.")
-def init(directory: Path, archive_url: str) -> None:
+@click.option("--archive-url", help="SQLAlchemy URL of the archive; ${VARS} are read from the environment.  "
+                                    "[default: sqlite:///archive.db, in the project]")
+def init(directory: Path, archive_url: str | None) -> None:
     """Create a project in DIRECTORY: dataset_health.yml and a GX file context."""
     from dataset_health.init_project import init_project
 
@@ -546,7 +546,10 @@ def alerts_retry(ctx: click.Context, dataset: str | None) -> None:
     """Send again every alert whose delivery failed (of DATASET, or of all)."""
     from dataset_health.actions import retry_failed_deliveries
 
-    reports = retry_failed_deliveries(_project(ctx), dataset)
+    project = _project(ctx)
+    if dataset is not None and dataset not in project.datasets:
+        _store(ctx, project).table_name(dataset)  # a misspelt name is an error listing the known ones
+    reports = retry_failed_deliveries(project, dataset)
     for report in reports:
         click.echo(f"{safe(report.dataset)}: {safe(report.channel)} {report.status}"
                    + (f": {safe(report.error)}" if report.error else ""))

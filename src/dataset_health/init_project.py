@@ -24,25 +24,33 @@ GX_INDEX_VALIDATION_RESULTS = 100
 def init_project(
     root: str | Path,
     *,
-    archive_url: str = DEFAULT_ARCHIVE_URL,
+    archive_url: str | None = None,
     datasets: list[DatasetConfig] | None = None,
 ) -> Project:
     """Create (or complete) a project in ``root`` and its GX file context.
 
-    An existing ``dataset_health.yml`` is kept: init never overwrites settings.
+    ``archive_url`` defaults to a SQLite file in the project. An existing
+    ``dataset_health.yml`` is kept: init never overwrites settings, and an
+    ``archive_url`` other than the file's is an error rather than ignored.
     """
-    check_no_literal_password(archive_url)  # before anything is written
+    if archive_url is not None:
+        check_no_literal_password(archive_url)  # before anything is written
     root = Path(root).resolve()
     if root.exists() and not root.is_dir():
         raise ConfigError(f"{root} exists and is not a directory")
-    root.mkdir(parents=True, exist_ok=True)
     if (root / CONFIG_FILE).exists():
         project = Project.load(root)
+        if archive_url is not None and archive_url != project.archive_url_template:
+            raise ConfigError(f"{root / CONFIG_FILE} already sets archive_url {project.archive_url_template!r}; "
+                              "init never overwrites settings: edit the file to use another archive")
     else:
-        project = Project(root=root, archive_url_template=archive_url)
-    for dataset in datasets or []:
-        project.datasets.setdefault(dataset.name, dataset)
-    project.save()
+        root.mkdir(parents=True, exist_ok=True)
+        project = Project(root=root, archive_url_template=archive_url or DEFAULT_ARCHIVE_URL)
+    added = [d for d in datasets or [] if d.name not in project.datasets]
+    for dataset in added:
+        project.datasets[dataset.name] = dataset
+    if added or not project.config_path.exists():
+        project.save()  # only then: a user's own file keeps its comments and layout
     with project_lock(project.gx_dir):
         context = get_context(project.root)  # creates gx/ with its stores and Data Docs site
         # GX's per-metric progress bars drown our own output; a user may turn them back on.

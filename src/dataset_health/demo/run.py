@@ -22,9 +22,10 @@ from pathlib import Path
 from dataset_health.actions.message import AlertItem, AlertMessage
 from dataset_health.archive.csvio import import_csv
 from dataset_health.archive.store import ArchiveStore
+from dataset_health.errors import ConfigError
 from dataset_health.health_check import HealthCheckResult, run_health_check
 from dataset_health.init_project import init_project
-from dataset_health.project import DatasetConfig, Project
+from dataset_health.project import CONFIG_FILE, DatasetConfig, Project
 from dataset_health.replay import replay_verdicts
 
 DEMO_DATASET = "court_filings"
@@ -43,9 +44,21 @@ def run_demo(directory: str | Path | None = None, *, webhook_url: str | None = N
     alert secret is (the secret is generated when not set).
     """
     root = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="dataset-health-demo-"))
+    _refuse_someone_elses_project(root)
     owner = dict(DEMO_OWNER)
     with _alert_environment(webhook_url):
         return _run(root, owner, webhook_url)
+
+
+def _refuse_someone_elses_project(root: Path) -> None:
+    """A ConfigError when ``root`` is a project with datasets besides the demo's: the demo
+    imports its history into the project it runs in and sets its dataset's owner."""
+    if not (root / CONFIG_FILE).exists():
+        return
+    others = sorted(set(Project.load(root).datasets) - {DEMO_DATASET})
+    if others:
+        raise ConfigError(f"{root} is a project with other datasets ({', '.join(others)}); the demo would add "
+                          f"{DEMO_DATASET!r} and its history to it: give a new directory to --dir")
 
 
 @contextmanager

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from dataset_health.archive import ArchiveStore, metric_column
-from dataset_health.capture import REPORTED_COUNTS, capture_update, dataframe_batch
+from dataset_health.capture import REPORTED_COUNTS, capture_update, dataframe_batch, file_batch, row_hashes
 from dataset_health.errors import BadInputError, CaptureError
 
 from .conftest import DATASET, SAMPLE_NOW, expected_profile, sample_frame
@@ -215,6 +215,56 @@ def test_first_keyed_capture_after_unkeyed_ones_only_records_the_snapshot(store)
     assert set(store.snapshot(DATASET)) == {"1", "2", "3"}
 
 
+def _counts(store, update_id):
+    row = archived(store)[update_id]
+    return tuple(row.get(count) for count in REPORTED_COUNTS)
+
+
+def test_capturing_an_update_again_repeats_its_counts(store, tmp_path):
+    # What an Airflow retry does: the same file, the same update id, after
+    # the first capture of that update committed its snapshot.
+    v1, v2 = tmp_path / "v1.csv", tmp_path / "v2.csv"
+    filings(list(range(1, 101))).to_csv(v1, index=False)
+    changed = filings(list(range(1, 151)), ["closed"] * 100 + ["open"] * 50)
+    changed.to_csv(v2, index=False)
+
+    def capture(path, update_id, stamp):
+        batch = file_batch(path, dataset=DATASET)
+        return capture_update(store, DATASET, batch, update_id=update_id, timestamp=stamp, key_column="case id")
+
+    capture(v1, "r1", T1)
+    capture(v2, "r2", T2)
+    first = _counts(store, "r2")
+    assert first == (50, 100, 0)
+
+    again = capture(v2, " r2 ", T2)  # stripped by the archive: the same update
+    assert (again.inserted, again.replaced) == (0, 1)
+    assert _counts(store, "r2") == first
+    assert list(archived(store)) == ["r1", "r2"]
+    assert store.snapshot(DATASET) == row_hashes(changed, "case id", dataset=DATASET)
+
+    # The next update diffs against r2's data, retried or not.
+    capture(v1, "r3", "2024-03-05T06:00:00")
+    assert _counts(store, "r3") == (0, 100, 50)
+
+
+def test_capturing_the_first_keyed_update_again_still_only_records_the_snapshot(store, tmp_path):
+    path = tmp_path / "v1.csv"
+    filings([1, 2, 3]).to_csv(path, index=False)
+    for _ in range(2):
+        capture_update(store, DATASET, file_batch(path, dataset=DATASET), update_id="r1", timestamp=T1,
+                       key_column="case id")
+    assert _counts(store, "r1") == (None, None, None)
+
+
+def test_capturing_an_update_again_after_an_empty_one_diffs_against_the_empty_snapshot(store):
+    empty = filings([]).astype({"case id": "int64"})
+    capture_update(store, DATASET, batch_of(empty), update_id="r1", timestamp=T1, key_column="case id")
+    for _ in range(2):
+        capture_update(store, DATASET, batch_of(filings([1, 2])), update_id="r2", timestamp=T2, key_column="case id")
+        assert _counts(store, "r2") == (2, 0, 0)
+
+
 @pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def test_key_diff_of_a_sql_table_changed_in_place(sql_maker, sqlite_url, kind):
     store = ArchiveStore(sqlite_url)
@@ -249,7 +299,7 @@ def _prime(store):
         (filings([1, 2, 4]), {"key_column": "case number"}, CaptureError, "'case number'"),
         (filings([1, 2, 4]), {"key_column": "case id", "freshness_column": "filed"}, CaptureError, "'filed'"),
         (
-            filings([1, 2, 4]).assign(filed=["2024-03-01", "someday", "later"]),
+            filings([1, 2, 4]).assign(filed=["never", "someday", "later"]),
             {"key_column": "case id", "freshness_column": "filed"},
             CaptureError,
             "'filed'",

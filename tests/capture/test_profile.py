@@ -190,6 +190,39 @@ def test_unparseable_freshness_values_name_the_dataset_and_column(values):
     assert "'last seen'" in str(info.value)
 
 
+def test_freshness_of_text_dates_is_the_latest_date_on_every_engine(make_batch):
+    # As text, '9/30/2024' is the largest: 60 hours, not 12.
+    frame = pd.DataFrame({"filed": ["9/30/2024", "10/1/2024", "10/2/2024"]})
+    fields = profile(make_batch(frame), freshness_column="filed", now=datetime(2024, 10, 2, 12))
+    assert fields["freshness_lag_hours"] == pytest.approx(12.0)
+
+
+@pytest.mark.parametrize(
+    ("values", "lag"),
+    [
+        # Junk is skipped, not an error, as long as one value is a date.
+        (["2024-10-01", "n/a", "#REF!", "13/45/2024", None, "10/2/2024 06:00", "12345", ""], 6.0),
+        # Each value keeps its own zone: 05:00 naive is UTC, later than 06:00+02:00.
+        (["2024-10-02T06:00:00+02:00", "2024-10-02 05:00"], 7.0),
+        # A number in a text column is no date (pandas would read it as nanoseconds since 1970).
+        (pd.Series(["9/30/2024 12:00", 5, 1.7e9, True], dtype=object), 48.0),
+    ],
+)
+def test_text_freshness_parses_each_value_and_skips_what_is_no_date(values, lag):
+    frame = pd.DataFrame({"filed": values})
+    fields = profile(dataframe_batch(frame, dataset=DATASET), freshness_column="filed", now=datetime(2024, 10, 2, 12))
+    assert fields["freshness_lag_hours"] == pytest.approx(lag)
+
+
+def test_text_freshness_with_no_date_at_all_says_so(tmp_path):
+    path = tmp_path / "filings.csv"
+    pd.DataFrame({"id": [1, 2, 3], "filed": ["soon", None, "n/a"]}).to_csv(path, index=False)
+    with pytest.raises(CaptureError) as info:
+        profile(file_batch(path, dataset=DATASET), freshness_column="filed", now=NOW)
+    message = _message(info)
+    assert "'filed'" in message and "no value reads as a date" in message
+
+
 # ----------------------------------------------------------- column slugs
 def test_column_names_needing_slugs_map_to_distinct_archive_columns():
     names = ["Judge Name", "judge_name", "judge-name", "amount-$", "amount", "Amount $", "2024 total"]

@@ -6,15 +6,13 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.exc import SQLAlchemyError
-
-from dataset_health.archive.schema import TIMESTAMP, UPDATE_ID, parse_timestamp
-from dataset_health.archive.store import AppendResult, ArchiveStore, snapshot_table_name
+from dataset_health.archive.schema import TIMESTAMP, UPDATE_ID, coerce_record, parse_timestamp
+from dataset_health.archive.store import AppendResult, ArchiveStore
 from dataset_health.capture.batches import dataframe_batch, file_batch, spark_batch, sql_batch
 from dataset_health.capture.diff import diff_counts, row_hashes
 from dataset_health.capture.profile import profile_batch, read_all_rows
-from dataset_health.errors import ArchiveError, BadInputError
+from dataset_health.capture.snapshots import snapshot_to_diff_against
+from dataset_health.errors import BadInputError
 
 REPORTED_COUNTS = ("rows_created", "rows_updated", "rows_deleted")
 
@@ -36,8 +34,10 @@ def capture_update(
     Rows created/updated/deleted come from ``counts`` when the source reports
     them; otherwise, with a ``key_column``, from a diff against the snapshot
     of the previous capture (the first keyed capture only records the
-    snapshot). Everything is computed before the archive is touched, and the
-    row and the new snapshot are written in one transaction.
+    snapshot). Capturing an update again diffs against the same snapshot as
+    its first capture did and replaces its row, so a retried task archives
+    the same counts. Everything is computed before the archive is touched,
+    and the row and the new snapshot are written in one transaction.
     """
     now = datetime.now(timezone.utc)
     try:
@@ -57,28 +57,16 @@ def capture_update(
     if not key_column:
         return store.append(dataset, [{**record, **reported}])
     snapshot = row_hashes(read_all_rows(batch), key_column, dataset=dataset)
+    # The id as the archive will store it (stripped), to tell a retry of this update.
+    archived_id = coerce_record(dataset, {UPDATE_ID: record[UPDATE_ID], TIMESTAMP: stamp}).update_id
     # The previous snapshot is read inside the write transaction, so that two
     # captures at once each diff against the one committed just before them.
     with store.writing(dataset) as conn:
-        previous = _stored_snapshot(conn, dataset)
+        previous = snapshot_to_diff_against(conn, dataset, archived_id)
         # An empty snapshot (the dataset was empty) is still a snapshot to diff against.
         if previous is not None:
             record.update(diff_counts(previous, snapshot))
         return store.append(dataset, [{**record, **reported}], snapshot=snapshot, conn=conn)
-
-
-def _stored_snapshot(conn: sa.Connection, dataset: str) -> dict[str, str] | None:
-    """The snapshot of the last keyed capture of ``dataset``, None when there is none."""
-    name = snapshot_table_name(dataset)
-    try:
-        if not sa.inspect(conn).has_table(name):
-            return None
-        table = sa.Table(name, sa.MetaData(), autoload_with=conn)
-        return {key: row_hash for key, row_hash in conn.execute(sa.select(table.c["key"], table.c["row_hash"]))}
-    except SQLAlchemyError as exc:
-        raise ArchiveError(
-            f"dataset {dataset!r}: could not read its snapshot: {str(exc).strip().splitlines()[0]}"
-        ) from exc
 
 
 __all__ = [

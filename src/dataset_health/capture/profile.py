@@ -15,7 +15,7 @@ import json
 import re
 import sys
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -25,7 +25,8 @@ from great_expectations.expectations.row_conditions import Column
 from great_expectations.validator.metric_configuration import MetricConfiguration
 from great_expectations.validator.metrics_calculator import MetricsCalculator
 
-from dataset_health.archive.schema import is_missing, metric_column, parse_timestamp
+from dataset_health.archive.schema import metric_column
+from dataset_health.capture.freshness import lag_hours, latest_text_date
 from dataset_health.capture.metrics import NUMERIC_MEAN
 from dataset_health.errors import CaptureError
 
@@ -36,6 +37,8 @@ _METRIC_NAMES = {"mean": NUMERIC_MEAN}
 _NUMERIC_SQL_TYPE = re.compile(
     r"\b(TINY|SMALL|MEDIUM|BIG|U)?INT(EGER|\d+)?\b|FLOAT|DOUBLE|NUMERIC|DECIMAL|REAL|NUMBER", re.IGNORECASE
 )
+
+_TEXT_SQL_TYPE = re.compile(r"CHAR|TEXT|STRING|CLOB", re.IGNORECASE)
 
 
 def profile_batch(
@@ -98,13 +101,16 @@ def profile_batch(
         wanted[(name, "distinct")] = MetricConfiguration("column.distinct_values.count", column_domain)
         for stat in ("min", "max", "mean") if name in numeric else ():
             wanted[(name, stat)] = MetricConfiguration(_METRIC_NAMES.get(stat, f"column.{stat}"), column_domain)
+    text_dates = bool(freshness_column) and _is_text(types.get(freshness_column))
     if freshness_column:
         # Over non-null values only: pandas cannot take the max of text with NaN in it.
-        not_null = Column(freshness_column).is_not_null().dict()
-        wanted[(freshness_column, "max")] = MetricConfiguration(
-            "column.max",
-            {**domain, "column": freshness_column, "row_condition": not_null},
-            {"parse_strings_as_datetimes": False},
+        not_null_condition = Column(freshness_column).is_not_null().dict()
+        not_null = {**domain, "column": freshness_column, "row_condition": not_null_condition}
+        # Native dates and times have a max; text has to be parsed, value by value.
+        wanted[(freshness_column, "newest")] = (
+            MetricConfiguration("column.distinct_values", not_null)
+            if text_dates
+            else MetricConfiguration("column.max", not_null, {"parse_strings_as_datetimes": False})
         )
     stats = _compute(calculator, dataset, wanted) if wanted else {}
 
@@ -127,7 +133,10 @@ def profile_batch(
         non_null = row_count - nulls[key_column]
         fields["duplicate_key_count"] = non_null - stats[(key_column, "distinct")]
     if freshness_column:
-        fields["freshness_lag_hours"] = _lag_hours(dataset, freshness_column, stats[(freshness_column, "max")], now)
+        newest = stats[(freshness_column, "newest")]
+        if text_dates:
+            newest = latest_text_date(dataset, freshness_column, newest)
+        fields["freshness_lag_hours"] = lag_hours(dataset, freshness_column, newest, now)
     return fields
 
 
@@ -176,6 +185,20 @@ def _is_numeric(kind: Any) -> bool:
     return kind is not None and "[" not in str(kind) and bool(_NUMERIC_SQL_TYPE.search(str(kind)))
 
 
+def _is_text(kind: Any) -> bool:
+    # pandas keeps text in object columns, which may hold dates too (a
+    # Parquet date column): those parse as well as text does. SQLite returns
+    # the max of a DATETIME column as text, but sorted right: it stays a max.
+    if isinstance(kind, (np.dtype, pd.api.extensions.ExtensionDtype)):
+        return pd.api.types.is_object_dtype(kind) or pd.api.types.is_string_dtype(kind)
+    if isinstance(kind, sa.types.TypeEngine):
+        return isinstance(kind, sa.types.String)
+    spark_string = getattr(sys.modules.get("pyspark.sql.types"), "StringType", None)
+    if spark_string is not None and isinstance(kind, spark_string):
+        return True
+    return kind is not None and "[" not in str(kind) and bool(_TEXT_SQL_TYPE.search(str(kind)))
+
+
 def _type_name(kind: Any) -> str:
     return str(kind).lower() if kind is not None else "unknown"
 
@@ -188,17 +211,3 @@ def _number(value: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return number if np.isfinite(number) else None
-
-
-def _lag_hours(dataset: str, column: str, newest: Any, now: datetime | None) -> float | None:
-    # No non-null value (an empty or all-null column): pandas gives NaN or NaT, SQL gives NULL.
-    if is_missing(newest):
-        return None
-    try:
-        stamp = parse_timestamp(newest)
-    except ValueError as exc:
-        raise CaptureError(f"dataset {dataset!r}: freshness column {column!r}: {exc}") from None
-    now = now or datetime.now(timezone.utc)
-    if now.tzinfo is not None:
-        now = now.astimezone(timezone.utc).replace(tzinfo=None)
-    return (now - stamp).total_seconds() / 3600

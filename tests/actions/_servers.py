@@ -5,7 +5,8 @@ every request and answers from a script (status, headers, body, delay), so
 tests can inject 500s, 429s with Retry-After, slow answers and redirects.
 ``SmtpReceiver`` is an aiosmtpd server with STARTTLS (or implicit TLS) on a
 certificate made here with ``cryptography``, optional login, and scripted
-replies to DATA (e.g. a transient ``421`` first).
+replies to DATA (e.g. a transient ``421`` first) and to RCPT per recipient
+(``refuse("bad@x", "550 ...")``: one recipient refused, the others not).
 """
 
 from __future__ import annotations
@@ -189,6 +190,22 @@ class _Handler:
     def __init__(self, receiver: "SmtpReceiver") -> None:
         self.receiver = receiver
 
+    async def handle_RCPT(  # noqa: N802 - aiosmtpd's naming
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        self.receiver.rcpts.append(address)
+        script = self.receiver.rcpt_replies.get(address)
+        if script:
+            reply, times = script[0]
+            if times is not None:  # None: refused every time
+                script[0] = (reply, times - 1)
+                if times - 1 <= 0:
+                    script.popleft()
+            return reply
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return "250 OK"
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's naming
         if self.receiver.replies:
             return self.receiver.replies.popleft()
@@ -204,6 +221,8 @@ class SmtpReceiver:
     def __init__(self, cert: SelfSignedCert, *, implicit_tls: bool = False, login: tuple[str, str] | None = None) -> None:
         self.messages: list[tuple[str, list[str], EmailMessage]] = []
         self.replies: deque[str] = deque()
+        self.rcpt_replies: dict[str, deque[tuple[str, int | None]]] = {}
+        self.rcpts: list[str] = []  # every RCPT TO address, in order, accepted or not
         self.logins: list[str] = []
         self.port = free_port()
         tls = cert.server_context()
@@ -212,6 +231,11 @@ class SmtpReceiver:
             options.update(authenticator=self._authenticator(login), auth_required=True)
         self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port, **options)
         self._controller.start()
+
+    def refuse(self, address: str, reply: str, *, times: int | None = None) -> None:
+        """Answer RCPT TO ``address`` with ``reply`` (e.g. ``550 5.1.1 no such user``),
+        the next ``times`` times or, when None, always; other recipients are accepted."""
+        self.rcpt_replies.setdefault(address, deque()).append((reply, times))
 
     def _authenticator(self, login: tuple[str, str]) -> Any:
         def authenticate(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
@@ -223,4 +247,6 @@ class SmtpReceiver:
         return authenticate
 
     def close(self) -> None:
-        self._controller.stop()
+        """Stop the server (again: a test may stop it early, the fixture does at the end)."""
+        if self._controller._thread is not None:
+            self._controller.stop()

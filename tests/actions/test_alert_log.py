@@ -42,3 +42,27 @@ def test_noise_state_and_retry_queue(store) -> None:
     assert log.undelivered() == []
     assert log.notes("feed") == ["owner_alert_email: alert sent (rows_created), 1 attempt"]
     assert len(log.entries("feed")) == 6 and log.entries("other").empty
+
+
+def test_a_partial_delivery_counts_for_noise_control_and_retries_only_the_rest(store) -> None:
+    from dataset_health.actions.alert_log import retry_note
+    from dataset_health.actions.delivery import DeliveryReport
+
+    log = AlertLog(store)
+    partial = DeliveryReport("feed", "owner_alert_email", "partial", "alert", 3, "SMTP: refused for now b@x", "msg_p",
+                             retry_to=("b@x",))
+    log.record([entry(channel="owner_alert_email", status="partial", attempts=3, error=partial.error,
+                      note=retry_note(partial), delivery_id="msg_p", run_id="r1", message=MESSAGE)])
+    assert KEY in log.last_notices("feed", "owner_alert_email")  # a recipient got it: no repeat next run
+    [notice] = log.undelivered("feed")
+    assert (notice.delivery_id, notice.recipients, notice.attempts) == ("msg_p", ("b@x",), 3)
+    assert log.notes("feed") == [
+        "owner_alert_email: alert partly failed (rows_created): SMTP: refused for now b@x; retry it later"
+    ]
+
+    # Refused for good on the retry round: nothing is left to retry, and nothing suggests it.
+    hopeless = DeliveryReport("feed", "owner_alert_email", "failed", "alert", 1, "SMTP: refused b@x", "msg_p", retry_to=())
+    log.record([entry(channel="owner_alert_email", status="failed", attempts=1, error=hopeless.error,
+                      note=retry_note(hopeless), delivery_id="msg_p", run_id="r2", message=MESSAGE)])
+    assert log.undelivered("feed") == []
+    assert log.notes("feed", run_id="r2") == ["owner_alert_email: alert failed (rows_created): SMTP: refused b@x"]

@@ -163,3 +163,23 @@ def test_an_acknowledged_anomaly_is_not_alerted_again(tmp_path, receiver, monkey
     assert not again.success
     assert len(posted(receiver, "/ack")) == 1
     assert "acknowledged by the owner as expected" in " ".join(AlertLog(ArchiveStore(project.archive_url)).notes(DATASET))
+
+
+def test_a_non_http_webhook_url_is_reported_and_the_check_goes_on(tmp_path, receiver, monkeypatch) -> None:
+    monkeypatch.setenv("DH_BAD_URL", f"ftp://127.0.0.1:{receiver.port}/hook")
+    monkeypatch.setenv("DH_GOOD_URL", receiver.url("/good"))
+    monkeypatch.setenv("DH_BAD_SECRET", SECRET)
+    owner = {**OWNER, "channels": [{"type": "webhook", "url": "${DH_BAD_URL}", "secret": "${DH_BAD_SECRET}", **FAST},
+                                   {"type": "webhook", "url": "${DH_GOOD_URL}", "secret": "${DH_BAD_SECRET}", **FAST}]}
+    project = make_project(tmp_path / "project", owner)
+    result = run_health_check(project, DATASET)
+
+    assert not result.success and len(posted(receiver, "/good")) == 1 and len(receiver.requests) == 1
+    [bad, good] = result.alert_notes
+    assert bad.startswith("owner_alert_webhook: alert failed (rows_created): configuration error: channel "
+                          "owner_alert_webhook of owner 'Ada Byron' (dataset 'court_filings'): setting 'url' must be "
+                          "an http:// or https:// URL, not ftp://")
+    assert "retry" not in bad and good == "owner_alert_webhook_2: alert sent (rows_created), 1 attempt"
+    rows = AlertLog(ArchiveStore(project.archive_url)).entries(DATASET)
+    assert rows[["channel", "status", "attempts"]].values.tolist() == [["owner_alert_webhook", "failed", 0],
+                                                                       ["owner_alert_webhook_2", "sent", 1]]

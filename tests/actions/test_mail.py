@@ -142,3 +142,115 @@ def test_the_label_command_can_be_pasted_whatever_the_names_and_only_alerts_have
     assert alert("d", None).label_command is None
     assert alert("d", "rev\x1b[31m7").label_command is None  # a terminal would show another id
     assert alert("d", "u").label_hint.startswith("Was it an incident?")
+
+
+# ------------------------------------------------- recipients refused at RCPT
+GOOD, BAD, LATER = "good@example.org", "bad@example.org", "later@example.org"
+
+
+def test_one_recipient_refused_for_good_is_a_partial_failure(email_action, smtp_server, run_action, alert_log) -> None:
+    server = smtp_server()
+    server.refuse(BAD, "550 5.1.1 no such user")
+    action = email_action(server.port, username=None, password=None, recipients=[GOOD, BAD])
+    report = run_action(action)["dataset_health_alert"]
+
+    assert (report["status"], report["attempts"]) == ("partial", 1)
+    assert report["error"] == (f"SMTP server 127.0.0.1:{server.port}: refused {BAD} (SMTP 550 5.1.1 no such user); "
+                               f"sent to {GOOD} (1 attempt)")
+    assert [recipients for _, recipients, _ in server.messages] == [[GOOD]]
+    assert server.rcpts == [GOOD, BAD]  # a permanent refusal is not retried
+    assert alert_log.entries(DATASET)[["status", "attempts"]].values.tolist() == [["partial", 1]]
+    [note] = alert_log.notes(DATASET)
+    assert note.startswith("owner_alert_email: alert partly failed (rows_created): ") and BAD in note
+    assert "retry it later" not in note
+    assert alert_log.undelivered(DATASET) == []  # nobody is left to send it to
+
+    # The owner got it: the next check of the same update does not send it again.
+    again = run_action(action)["dataset_health_alert"]
+    assert again["status"] == "suppressed" and len(server.messages) == 1
+
+
+def test_temporary_refusal_at_rcpt_is_retried(email_action, smtp_server, run_action) -> None:
+    server = smtp_server()
+    server.refuse("ada@example.org", "451 4.3.0 mailbox busy, try again later", times=1)
+    report = run_action(email_action(server.port, username=None, password=None))["dataset_health_alert"]
+    assert (report["status"], report["attempts"]) == ("sent", 2)
+    assert [recipients for _, recipients, _ in server.messages] == [["ada@example.org"]]
+
+
+def test_persistent_temporary_refusal_is_retried_then_recorded(email_action, smtp_server, run_action, alert_log) -> None:
+    server = smtp_server()
+    server.refuse("ada@example.org", "451 4.3.0 mailbox busy, try again later")
+    report = run_action(email_action(server.port, username=None, password=None))["dataset_health_alert"]
+
+    assert (report["status"], report["attempts"]) == ("failed", 3)  # 1 + max_retries
+    assert report["error"] == (f"SMTP server 127.0.0.1:{server.port}: refused for now ada@example.org "
+                               "(SMTP 451 4.3.0 mailbox busy, try again later) (3 attempts)")
+    assert server.messages == []
+    assert alert_log.notes(DATASET)[0].endswith("; retry it later")
+    [notice] = alert_log.undelivered(DATASET)
+    assert notice.recipients is None  # nobody got it: a retry goes to every recipient
+
+
+def test_temporarily_refused_recipient_is_retried_alone(email_action, smtp_server, run_action, alert_log) -> None:
+    server = smtp_server()
+    server.refuse(LATER, "452 4.2.2 mailbox full", times=1)
+    report = run_action(email_action(server.port, username=None, password=None, recipients=[GOOD, LATER]))
+    assert (report["dataset_health_alert"]["status"], report["dataset_health_alert"]["attempts"]) == ("sent", 2)
+    assert [recipients for _, recipients, _ in server.messages] == [[GOOD], [LATER]]
+    assert server.rcpts == [GOOD, LATER, LATER]
+
+
+def test_refused_for_good_and_for_now_together(email_action, smtp_server, run_action) -> None:
+    # Every recipient refused on the first attempt: smtplib sends nothing; the second goes to LATER only.
+    server = smtp_server()
+    server.refuse(BAD, "550 5.1.1 no such user")
+    server.refuse(LATER, "451 4.3.0 try again later", times=1)
+    report = run_action(email_action(server.port, username=None, password=None, recipients=[BAD, LATER]))
+    report = report["dataset_health_alert"]
+    assert (report["status"], report["attempts"]) == ("partial", 2)
+    assert f"refused {BAD} (SMTP 550 5.1.1 no such user)" in report["error"] and f"sent to {LATER}" in report["error"]
+    assert [recipients for _, recipients, _ in server.messages] == [[LATER]]
+    assert server.rcpts == [BAD, LATER, LATER]
+
+
+def test_every_recipient_refused_for_good_is_not_retried(email_action, smtp_server, run_action, alert_log) -> None:
+    server = smtp_server()
+    server.refuse("ada@example.org", "550 5.1.1 no such user")
+    report = run_action(email_action(server.port, username=None, password=None))["dataset_health_alert"]
+    assert (report["status"], report["attempts"]) == ("failed", 1)
+    assert "refused ada@example.org (SMTP 550 5.1.1 no such user)" in report["error"]
+    assert "retry it later" not in alert_log.notes(DATASET)[0]
+    assert alert_log.undelivered(DATASET) == []
+
+
+def test_later_retry_of_a_partial_delivery_skips_who_got_it(email_action, smtp_server, run_action, alert_log) -> None:
+    server = smtp_server()
+    server.refuse(LATER, "451 4.3.0 try again later")
+    server.refuse(BAD, "550 5.1.1 no such user")
+    action = email_action(server.port, username=None, password=None, recipients=[GOOD, LATER, BAD])
+    report = run_action(action)["dataset_health_alert"]
+    assert (report["status"], report["attempts"]) == ("partial", 3)
+    assert [recipients for _, recipients, _ in server.messages] == [[GOOD]]
+    assert alert_log.notes(DATASET)[0].endswith("; retry it later")
+    [notice] = alert_log.undelivered(DATASET)
+    assert notice.recipients == (LATER,) and notice.delivery_id == report["delivery_id"]
+
+    # `dataset-health alerts retry`, once the server takes LATER again: LATER only.
+    server.rcpt_replies.pop(LATER)
+    retried = action.redeliver(notice, alert_log)
+    assert (retried.status, retried.attempts) == ("sent", 1)
+    assert [recipients for _, recipients, _ in server.messages] == [[GOOD], [LATER]]
+    assert alert_log.undelivered(DATASET) == []
+
+
+def test_a_failed_retry_round_stays_narrowed(email_action, smtp_server, run_action, alert_log) -> None:
+    server = smtp_server()
+    server.refuse(LATER, "451 4.3.0 try again later")
+    action = email_action(server.port, username=None, password=None, recipients=[GOOD, LATER], max_retries=0)
+    run_action(action)
+    [notice] = alert_log.undelivered(DATASET)
+    server.close()  # the server is down when the retry runs: the whole round fails
+    assert action.redeliver(notice, alert_log).status == "failed"
+    [notice] = alert_log.undelivered(DATASET)
+    assert notice.recipients == (LATER,) and notice.attempts == 2

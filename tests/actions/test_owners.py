@@ -82,6 +82,8 @@ def test_every_channel_type_with_owner_defaults() -> None:
         ({"type": "slack", "webhook_url": "${U}", "colour": "red"}, "field 'colour': extra fields not permitted"),
         ({"type": "slack", "webhook_url": "${U}", "notify_on": "sometimes"}, "field 'notify_on'"),
         ({"type": "slack", "webhook_url": "${U}", "name": "x"}, "'name' is set by dataset-health"),
+        ({"type": "webhook", "url": "ftp://SECRETVALUE/${P}", "secret": "${S}"}, "field 'url' must be an http:// or https:// URL"),
+        ({"type": "teams", "webhook_url": "SECRETVALUE.example.org/${P}"}, "field 'webhook_url' must be an http://"),
     ],
 )
 def test_bad_channels_are_config_errors_that_never_echo_secrets(channel, message) -> None:
@@ -94,3 +96,9 @@ def test_bad_channels_are_config_errors_that_never_echo_secrets(channel, message
 def test_email_needs_recipients_or_owner_email() -> None:
     with pytest.raises(ConfigError, match="give 'recipients' or an 'email'"):
         actions_for({"name": "Ada", "opted_in": True, "channels": [{"type": "email", "smtp_host": "h", "sender": "s"}]})
+
+
+@pytest.mark.parametrize("url", ["${URL}", "https://${HOST}/hook", "http://hooks.example.org/${PATH}", "HTTPS://${H}"])
+def test_urls_made_of_variables_are_checked_when_sent(url) -> None:
+    [action] = actions_for({"name": "Ada", "opted_in": True, "channels": [{"type": "slack", "webhook_url": url}]})
+    assert action.webhook_url.template_str == url

@@ -111,3 +111,13 @@ def test_teams_local_docs_path_is_text_not_a_link() -> None:
     card = teams_payload(message)["attachments"][0]["content"]
     assert "actions" not in card
     assert card["body"][-1]["text"] == "Data Docs: /tmp/site/validations/x.html"
+
+
+def test_non_http_webhook_url_is_a_configuration_error(checked, receiver, run_action, monkeypatch) -> None:
+    monkeypatch.setenv("DH_TEST_CHAT_WEBHOOK", f"ftp://127.0.0.1:{receiver.port}/services/T0/B0/XXXX")
+    action = TeamsAlertAction(**checked.base_fields("owner_alert_teams"), webhook_url="${DH_TEST_CHAT_WEBHOOK}")
+    report = run_action(action)["dataset_health_alert"]
+    assert (report["status"], report["attempts"]) == ("failed", 0)
+    assert report["error"].startswith("configuration error: channel owner_alert_teams of owner 'Ada Byron'")
+    assert "setting 'webhook_url' must be an http:// or https:// URL, not ftp://" in report["error"]
+    assert "XXXX" not in report["error"] and receiver.requests == []

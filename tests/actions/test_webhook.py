@@ -177,3 +177,26 @@ def test_unreachable_alert_log_is_reported_not_raised(webhook, receiver, checked
     action._data_context = checked.context
     report = action.run(checked.result, checked.action_context)["dataset_health_alert"]
     assert report["status"] == "failed" and "${DH_TEST_UNSET_ARCHIVE}" in report["error"]
+
+
+@pytest.mark.parametrize("url", ["ftp://127.0.0.1:{port}/hook", "127.0.0.1:{port}/hook", "hooks.example.org/T0/B0/XXXX"],
+                         ids=["ftp", "no scheme with port", "no scheme"])
+def test_non_http_url_is_a_configuration_error_not_retried(url, webhook, receiver, run_action, alert_log) -> None:
+    url = url.format(port=receiver.port)
+    report = only_report(run_action(webhook(url)))
+
+    assert (report["status"], report["attempts"]) == ("failed", 0)
+    error = report["error"]
+    assert error.startswith("configuration error: channel owner_alert_webhook of owner 'Ada Byron'")
+    assert "setting 'url' must be an http:// or https:// URL" in error
+    assert "InvalidSchema" not in error and "retry" not in error and url not in error and "XXXX" not in error
+    assert receiver.requests == []
+    [note] = alert_log.notes(DATASET)
+    assert note.startswith("owner_alert_webhook: alert failed (rows_created): configuration error")
+    assert "retry it later" not in note
+
+
+def test_url_without_host_is_a_configuration_error(webhook, run_action) -> None:
+    report = only_report(run_action(webhook("https:///hook")))
+    assert (report["status"], report["attempts"]) == ("failed", 0)
+    assert "with a host name" in report["error"]

@@ -22,19 +22,29 @@ name them load (``import dataset_health`` does it). Where each part lives::
     _http.py      HTTP transport: urllib3 Retry, Retry-After cap, timeouts
     _smtp.py      SMTP transport with retries
     _secrets.py   ${VAR} resolution and scrubbing secrets from all text
-    delivery.py   RetryPolicy, DeliveryError, DeliveryReport
+    delivery.py   RetryPolicy, DeliveryError (DeliveryConfigError,
+                  PartialDelivery), DeliveryReport
     alert_log.py  dh_alert_log in the archive database: every attempt
     retry.py      retry_failed_deliveries()
 
 Errors of requests, urllib3 and smtplib become :class:`DeliveryError` in
 the transports; an alert's ``run()`` records and returns them and never
-raises.
+raises. Settings that can never work (a webhook URL that is not http(s))
+are a :class:`DeliveryConfigError`: no attempt, no retry. An email that
+some recipients got and others refused is a :class:`PartialDelivery`,
+recorded as ``partial``.
 """
 
 from dataset_health.actions.alert_log import ALERT_LOG_TABLE, AlertLog
 from dataset_health.actions.base import NotAlertedAction, OwnerAlertAction
 from dataset_health.actions.data_docs import DataDocsPagesAction
-from dataset_health.actions.delivery import DeliveryError, DeliveryReport, RetryPolicy
+from dataset_health.actions.delivery import (
+    DeliveryConfigError,
+    DeliveryError,
+    DeliveryReport,
+    PartialDelivery,
+    RetryPolicy,
+)
 from dataset_health.actions.history_page import HealthHistoryPageAction
 from dataset_health.actions.mail import EmailAlertAction
 from dataset_health.actions.message import AlertItem, AlertMessage
@@ -51,12 +61,14 @@ __all__ = [
     "AlertLog",
     "AlertMessage",
     "DataDocsPagesAction",
+    "DeliveryConfigError",
     "DeliveryError",
     "DeliveryReport",
     "EmailAlertAction",
     "HealthHistoryPageAction",
     "NotAlertedAction",
     "OwnerAlertAction",
+    "PartialDelivery",
     "RetryPolicy",
     "SlackAlertAction",
     "TeamsAlertAction",

@@ -14,8 +14,10 @@ whose text never holds the URL's path or query.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -32,11 +34,60 @@ from urllib3.util.retry import Retry
 
 from dataset_health.actions._deadline import AttemptDeadline
 from dataset_health.actions._secrets import Secrets, safe_url
-from dataset_health.actions.delivery import DeliveryError, RetryPolicy, attempts_text
+from dataset_health.actions.delivery import DeliveryConfigError, DeliveryError, RetryPolicy, attempts_text
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 USER_AGENT = "dataset-health (owner alerts)"
 _BODY_EXCERPT = 200
+
+
+HTTP_SCHEMES = ("http", "https")
+_SHOWABLE_SCHEME = re.compile(r"[a-z][a-z0-9+.-]{0,11}")
+
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be posted to (it is not an absolute http(s) URL), or None.
+
+    The text never repeats the URL, which is a secret; at most its scheme.
+
+    Examples
+    --------
+    >>> url_problem("https://hooks.example.org/T/B/X") is None
+    True
+    >>> url_problem("ftp://files.example.org/hook")
+    'must be an http:// or https:// URL, not ftp://'
+    >>> url_problem("hooks.example.org/T/B/X")
+    'must be an http:// or https:// URL; it has no scheme'
+    """
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname
+    except ValueError:
+        return "must be an http:// or https:// URL; it cannot be parsed"
+    scheme = parts.scheme.lower()
+    if scheme not in HTTP_SCHEMES:
+        if "://" not in url or not scheme:
+            return "must be an http:// or https:// URL; it has no scheme"
+        shown = f"{scheme}://" if _SHOWABLE_SCHEME.fullmatch(scheme) else "another scheme"
+        return f"must be an http:// or https:// URL, not {shown}"
+    if not host:
+        return "must be an http:// or https:// URL with a host name"
+    return None
+
+
+def checked_url(url: str, field: str) -> str:
+    """``url`` if it can be posted to; else a :class:`DeliveryConfigError` naming ``field``.
+
+    Requests would refuse such a URL on every attempt (``InvalidSchema``),
+    so it is a configuration error, reported without any attempt or retry.
+    """
+    problem = url_problem(url)
+    if problem is not None:
+        raise DeliveryConfigError(
+            f"setting {field!r} {problem}; fix it in the owner's channels in dataset_health.yml "
+            "or in the variable it names (the URL is not shown: it is secret)"
+        )
+    return url
 
 
 def json_body(payload: Any) -> bytes:
@@ -49,6 +100,8 @@ def post(url: str, body: bytes, headers: Mapping[str, str], *, policy: RetryPoli
 
     Raises
     ------
+    DeliveryConfigError
+        When ``url`` is not an http(s) URL (no attempt is made).
     DeliveryError
         When no attempt got a 2xx answer; the message says why, with the
         URL shown by :func:`safe_url` and every secret scrubbed.
@@ -66,6 +119,7 @@ def post(url: str, body: bytes, headers: Mapping[str, str], *, policy: RetryPoli
         respect_retry_after_header=True,
         retry_after_cap=policy.retry_after_max_seconds,
     )
+    checked_url(url, "url")  # the channels check it first, naming their own setting
     where = safe_url(url)
     deadline = AttemptDeadline(policy.timeout_seconds)
     with requests.Session() as session, secrets.scrubbed_library_logs():

@@ -20,7 +20,7 @@ from great_expectations.datasource.fluent.config_str import ConfigStr
 from great_expectations.exceptions import MissingConfigVariableError
 from requests.utils import requote_uri
 
-from dataset_health.actions.delivery import DeliveryError
+from dataset_health.actions.delivery import DeliveryConfigError
 
 REDACTED = "***"
 WEBHOOK_SECRET_PREFIX = "whsec_"
@@ -62,14 +62,14 @@ class Secrets:
         self._values: set[str] = set()
 
     def resolve(self, value: ConfigStr | str | None, field: str, *, secret: bool = True) -> str | None:
-        """The value of setting ``field``; a ${VAR} that is not set is a DeliveryError."""
+        """The value of setting ``field``; a ${VAR} that is not set is a DeliveryConfigError."""
         if value is None:
             return None
         if isinstance(value, ConfigStr):
             try:
                 resolved = str(value.get_config_value(config_provider=self._provider))
             except MissingConfigVariableError as exc:
-                raise DeliveryError(
+                raise DeliveryConfigError(
                     f"setting {field!r} names ${{{exc.missing_config_variable}}}, which is not set in the environment"
                 ) from None
         else:
@@ -119,13 +119,13 @@ class Secrets:
 def webhook_signing_key(secret: str) -> bytes:
     """The HMAC key of a Standard Webhooks secret ``whsec_<base64>``."""
     if not secret.startswith(WEBHOOK_SECRET_PREFIX):
-        raise DeliveryError("setting 'secret' must be a Standard Webhooks secret: 'whsec_' followed by base64")
+        raise DeliveryConfigError("setting 'secret' must be a Standard Webhooks secret: 'whsec_' followed by base64")
     try:
         key = base64.b64decode(secret.removeprefix(WEBHOOK_SECRET_PREFIX), validate=True)
     except ValueError:
-        raise DeliveryError("setting 'secret' is not valid base64 after 'whsec_'") from None
+        raise DeliveryConfigError("setting 'secret' is not valid base64 after 'whsec_'") from None
     if not 24 <= len(key) <= 64:
-        raise DeliveryError(f"setting 'secret' must decode to 24 to 64 bytes (Standard Webhooks); it has {len(key)}")
+        raise DeliveryConfigError(f"setting 'secret' must decode to 24 to 64 bytes (Standard Webhooks); it has {len(key)}")
     return key
 
 

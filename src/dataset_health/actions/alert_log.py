@@ -10,19 +10,23 @@ expectation    the check (:func:`~dataset_health.actions.message.alert_key`);
                ``""`` for a notice about the whole update
 channel        the alert action's name, e.g. ``owner_alert_slack``
 kind           alert | recovery | healthy
-status         sent | failed | suppressed
+status         sent | partial | failed | suppressed (partial: an email
+               some recipients got and others refused)
 score          the check's score when it was noticed (noise control)
 attempts       transport attempts of this round (0 when none was made)
 error          why the delivery failed (secrets scrubbed)
-note           why it was suppressed
+note           why it was suppressed; for a failed or partial email whose
+               server refused some recipients, who a retry goes to
+               (``retry to: ["b@x"]``, or ``nothing to retry: ...``)
 delivery_id    one notice's id, kept across retries (the webhook-id)
 run_id         the GX checkpoint run (its run time)
 sent_at        when this round ended (UTC)
 message        the notice as JSON, so a failed one can be sent again
 =============  ==========================================================
 
-It is the state of noise control (the last notice per check and channel)
-and the queue of failed deliveries to retry. No secret is ever written:
+It is the state of noise control (the last notice per check and channel,
+sent or partial: a recipient that got it is not sent it again) and the
+queue of failed deliveries to retry. No secret is ever written:
 channel settings stay in the checkpoint as ${VARS}, errors are scrubbed.
 """
 
@@ -39,7 +43,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
-from dataset_health.actions.delivery import FAILED, SENT, SUPPRESSED, attempts_text
+from dataset_health.actions.delivery import CONFIG_ERROR, FAILED, PARTIAL, SENT, SUPPRESSED, DeliveryReport, attempts_text
 from dataset_health.actions.message import AlertMessage
 from dataset_health.actions.noise import LastNotice
 from dataset_health.archive.store import ArchiveStore
@@ -47,6 +51,24 @@ from dataset_health.errors import ArchiveError
 
 ALERT_LOG_TABLE = "dh_alert_log"
 NOT_ALERTED = "not alerted"
+RETRY_TO = "retry to: "
+NOTHING_TO_RETRY = "nothing to retry: the other recipients refused it permanently"
+
+
+def retry_note(report: DeliveryReport) -> str | None:
+    """The ``note`` of a failed or partial delivery that a retry must narrow to some recipients."""
+    if report.status not in (FAILED, PARTIAL) or report.retry_to is None:
+        return None
+    return RETRY_TO + json.dumps(list(report.retry_to)) if report.retry_to else NOTHING_TO_RETRY
+
+
+def _retry_recipients(note: str | None) -> tuple[str, ...] | None:
+    """Who a retry goes to, from a failed or partial row's note: None for everyone."""
+    if note and note.startswith(RETRY_TO):
+        return tuple(json.loads(note.removeprefix(RETRY_TO)))
+    if note == NOTHING_TO_RETRY:
+        return ()
+    return None
 
 
 def alert_log_table(metadata: sa.MetaData) -> sa.Table:
@@ -103,6 +125,7 @@ class UndeliveredNotice:
     message: AlertMessage
     checks: tuple[tuple[str, str, float | None], ...]  # (expectation, kind, score) rows it covered
     attempts: int  # attempts made so far, over every round
+    recipients: tuple[str, ...] | None = None  # email: only these are still owed it; None: all
 
 
 class AlertLog:
@@ -141,11 +164,16 @@ class AlertLog:
             ) from exc
 
     def last_notices(self, dataset: str, channel: str) -> dict[str, LastNotice]:
-        """The newest sent alert or recovery per check of ``dataset`` on ``channel``."""
+        """The newest sent (or partly sent) alert or recovery per check of ``dataset`` on ``channel``."""
         t = self._table
         newest = (
             sa.select(sa.func.max(t.c.id))
-            .where(t.c.dataset == dataset, t.c.channel == channel, t.c.status == SENT, t.c.kind.in_(("alert", "recovery")))
+            .where(
+                t.c.dataset == dataset,
+                t.c.channel == channel,
+                t.c.status.in_((SENT, PARTIAL)),
+                t.c.kind.in_(("alert", "recovery")),
+            )
             .group_by(t.c.expectation)
         )
         query = sa.select(t.c.expectation, t.c.kind, t.c.score, t.c.sent_at).where(t.c.id.in_(newest))
@@ -155,12 +183,17 @@ class AlertLog:
             return {row.expectation: LastNotice(row.kind, row.score, row.sent_at) for row in conn.execute(query)}
 
     def undelivered(self, dataset: str | None = None) -> list[UndeliveredNotice]:
-        """Notices whose every round failed, oldest first."""
+        """Notices not yet delivered everywhere they can be, oldest first.
+
+        That is, notices with no sent round whose newest round failed, or
+        reached only some recipients and left others refused temporarily;
+        ``recipients`` then names those.
+        """
         t = self._table
         delivered = sa.select(t.c.delivery_id).where(t.c.status == SENT, t.c.delivery_id.is_not(None))
         query = (
             sa.select(t)
-            .where(t.c.status == FAILED, t.c.delivery_id.is_not(None), t.c.delivery_id.not_in(delivered))
+            .where(t.c.status.in_((FAILED, PARTIAL)), t.c.delivery_id.is_not(None), t.c.delivery_id.not_in(delivered))
             .order_by(t.c.id)
         )
         if dataset is not None:
@@ -174,18 +207,24 @@ class AlertLog:
                 {"row": row, "checks": {}, "rounds": {}},
             )
             notice["checks"][(row.expectation, row.kind)] = row.score
-            notice["rounds"][(row.run_id, row.sent_at)] = row.attempts
-        return [
-            UndeliveredNotice(
-                delivery_id=delivery_id,
-                dataset=found["row"].dataset,
-                channel=found["row"].channel,
-                message=AlertMessage.from_dict(json.loads(found["row"].message)),
-                checks=tuple((key, kind, score) for (key, kind), score in found["checks"].items()),
-                attempts=sum(found["rounds"].values()),
+            notice["rounds"][(row.run_id, row.sent_at)] = (row.attempts, row.status, _retry_recipients(row.note))
+        undelivered = []
+        for delivery_id, found in notices.items():
+            _, status, recipients = list(found["rounds"].values())[-1]  # the newest round decides
+            if recipients == () or (status == PARTIAL and recipients is None):
+                continue  # every recipient got it or refused it for good
+            undelivered.append(
+                UndeliveredNotice(
+                    delivery_id=delivery_id,
+                    dataset=found["row"].dataset,
+                    channel=found["row"].channel,
+                    message=AlertMessage.from_dict(json.loads(found["row"].message)),
+                    checks=tuple((key, kind, score) for (key, kind), score in found["checks"].items()),
+                    attempts=sum(attempts for attempts, _, _ in found["rounds"].values()),
+                    recipients=recipients,
+                )
             )
-            for delivery_id, found in notices.items()
-        ]
+        return undelivered
 
     def entries(self, dataset: str | None = None) -> pd.DataFrame:
         """The log (without message bodies), oldest first."""
@@ -219,7 +258,12 @@ class AlertLog:
             elif status == SENT:
                 lines.append(f"{channel}: {kind} sent{about}, {attempts_text(int(rows['attempts'].iloc[0]))}")
             else:
-                lines.append(f"{channel}: {kind} failed{about}: {rows['error'].iloc[0]}; retry it later")
+                error, note = str(rows["error"].iloc[0]), rows["note"].iloc[0]
+                note = note if isinstance(note, str) else None  # pandas reads NULL as NaN
+                # Retrying cannot help settings that never work, nor a refusal for good.
+                hopeless = error.startswith(CONFIG_ERROR) or _retry_recipients(note) == ()
+                outcome = "partly failed" if status == PARTIAL else "failed"
+                lines.append(f"{channel}: {kind} {outcome}{about}: {error}" + ("" if hopeless else "; retry it later"))
         return lines
 
     @contextmanager

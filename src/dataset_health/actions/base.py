@@ -33,8 +33,19 @@ from great_expectations.compatibility.typing_extensions import override
 from great_expectations.datasource.fluent.config_str import ConfigStr
 
 from dataset_health.actions._secrets import Secrets
-from dataset_health.actions.alert_log import NOT_ALERTED, AlertLog, LogEntry, UndeliveredNotice
-from dataset_health.actions.delivery import FAILED, SENT, SUPPRESSED, DeliveryError, DeliveryReport, RetryPolicy
+from dataset_health.actions.alert_log import NOT_ALERTED, AlertLog, LogEntry, UndeliveredNotice, retry_note
+from dataset_health.actions.delivery import (
+    CONFIG_ERROR,
+    FAILED,
+    PARTIAL,
+    SENT,
+    SUPPRESSED,
+    DeliveryConfigError,
+    DeliveryError,
+    DeliveryReport,
+    PartialDelivery,
+    RetryPolicy,
+)
 from dataset_health.actions.message import AlertItem, AlertMessage, alert_key, outcome_score
 from dataset_health.actions.noise import NoticePlan, plan_notice
 from dataset_health.archive.store import ArchiveStore
@@ -98,6 +109,8 @@ class OwnerAlertAction(_AlertLogAction):
 
     #: Fields holding secrets: they must be ${VARS} (see owners.py).
     secret_fields: ClassVar[tuple[str, ...]] = ()
+    #: Fields holding an http(s) URL, checked when the channel is loaded and sent.
+    url_fields: ClassVar[tuple[str, ...]] = ()
 
     owner: str = Field(description="The owner's name.")
     notify_on: NotifyOn = "failure"
@@ -142,7 +155,7 @@ class OwnerAlertAction(_AlertLogAction):
 
     def redeliver(self, notice: UndeliveredNotice, log: AlertLog) -> DeliveryReport:
         """Send a notice whose delivery failed again, and record the round."""
-        report = self._deliver(notice.message, notice.delivery_id, self._secrets())
+        report = self._deliver(notice.message, notice.delivery_id, self._secrets(), notice.recipients)
         log.record(
             [
                 LogEntry(
@@ -155,6 +168,7 @@ class OwnerAlertAction(_AlertLogAction):
                     score=score,
                     attempts=report.attempts,
                     error=report.error,
+                    note=retry_note(report),
                     delivery_id=notice.delivery_id,
                     run_id=f"retry {_utcnow().isoformat()}",
                     message=notice.message,
@@ -186,21 +200,44 @@ class OwnerAlertAction(_AlertLogAction):
             docs_link=self._docs_link(checkpoint_result, action_context),
         )
 
-    def _deliver(self, message: AlertMessage, delivery_id: str, secrets: Secrets) -> DeliveryReport:
-        """Send ``message`` through the channel; report, never raise."""
+    def _deliver(
+        self, message: AlertMessage, delivery_id: str, secrets: Secrets, recipients: tuple[str, ...] | None = None
+    ) -> DeliveryReport:
+        """Send ``message`` through the channel; report, never raise.
+
+        ``recipients`` narrows a channel that has recipients (email) to
+        those, when a retry must not reach the ones that already got it.
+        """
+        retry_to = recipients
         try:
-            attempts = self._send(message, delivery_id, secrets)
+            attempts = self._send(message, delivery_id, secrets, recipients)
             status, error = SENT, None
+        except DeliveryConfigError as exc:  # settings that cannot work: no attempt, no retry
+            status, attempts = FAILED, 0
+            error = secrets.scrub(
+                f"{CONFIG_ERROR}: channel {self.name} of owner {self.owner!r} (dataset {self.dataset!r}): {exc}"
+            )
         except DeliveryError as exc:
-            status, attempts, error = FAILED, exc.attempts, secrets.scrub(str(exc))
+            status = PARTIAL if isinstance(exc, PartialDelivery) else FAILED
+            attempts, error = exc.attempts, secrets.scrub(str(exc))
+            if exc.retry_to is not None:
+                retry_to = exc.retry_to
         except Exception as exc:  # noqa: BLE001 - a bug in a channel must not abort the checkpoint either
             status, attempts, error = FAILED, 0, _scrubbed_error(exc, secrets)
-        if status == FAILED:
-            logger.warning("dataset %r: %s via %r failed: %s", self.dataset, message.kind, self.name, error)
-        return DeliveryReport(self.dataset, self.name, status, message.kind, attempts, error, delivery_id)
+        if status == SENT:
+            retry_to = None
+        else:
+            logger.warning("dataset %r: %s via %r %s: %s", self.dataset, message.kind, self.name,
+                           "partly failed" if status == PARTIAL else "failed", error)
+        return DeliveryReport(self.dataset, self.name, status, message.kind, attempts, error, delivery_id, retry_to)
 
-    def _send(self, message: AlertMessage, delivery_id: str, secrets: Secrets) -> int:
-        """Lay out and transmit ``message``; return attempts or raise DeliveryError."""
+    def _send(
+        self, message: AlertMessage, delivery_id: str, secrets: Secrets, recipients: tuple[str, ...] | None = None
+    ) -> int:
+        """Lay out and transmit ``message``; return attempts or raise DeliveryError.
+
+        ``recipients``, when given, replaces the channel's own (email only).
+        """
         raise NotImplementedError
 
     # -------------------------------------------------------------- helpers
@@ -239,6 +276,7 @@ class OwnerAlertAction(_AlertLogAction):
             "status": report.status,
             "attempts": report.attempts,
             "error": report.error,
+            "note": retry_note(report),
             "delivery_id": report.delivery_id,
             "run_id": run_id,
             "message": message,

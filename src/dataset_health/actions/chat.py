@@ -23,6 +23,7 @@ class ChatWebhookAction(OwnerAlertAction):
     """
 
     secret_fields: ClassVar[tuple[str, ...]] = ("webhook_url",)
+    url_fields: ClassVar[tuple[str, ...]] = ("webhook_url",)
 
     webhook_url: ConfigStr
 
@@ -30,7 +31,9 @@ class ChatWebhookAction(OwnerAlertAction):
         """The service's JSON body for ``message``."""
         raise NotImplementedError
 
-    def _send(self, message: AlertMessage, delivery_id: str, secrets: Secrets) -> int:
-        url = secrets.resolve(self.webhook_url, "webhook_url") or ""
+    def _send(
+        self, message: AlertMessage, delivery_id: str, secrets: Secrets, recipients: tuple[str, ...] | None = None
+    ) -> int:
+        url = _http.checked_url(secrets.resolve(self.webhook_url, "webhook_url") or "", "webhook_url")
         body = _http.json_body(self._payload(message))
         return _http.post(url, body, {"Content-Type": "application/json"}, policy=self._retry_policy, secrets=secrets)

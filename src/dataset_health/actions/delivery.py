@@ -4,7 +4,11 @@ A channel (webhook, Slack, Teams, email) turns one alert message into one
 delivery. The transports below it (:mod:`._http`, :mod:`._smtp`) retry by
 themselves according to a :class:`RetryPolicy` and either return how many
 attempts it took or raise :class:`DeliveryError` saying why the last one
-failed. Nothing above a transport loops.
+failed. Nothing above a transport loops. Two kinds of failure are told
+apart: :class:`DeliveryConfigError`, settings that can never work (no
+attempt is made, and trying again later cannot help until they are fixed),
+and :class:`PartialDelivery`, an email that some recipients got and others
+refused.
 """
 
 from __future__ import annotations
@@ -15,8 +19,11 @@ from typing import Any
 from dataset_health.errors import DatasetHealthError
 
 SENT = "sent"
+PARTIAL = "partial"  # some recipients got it, others refused it (email)
 FAILED = "failed"
 SUPPRESSED = "suppressed"
+#: How the error of a DeliveryConfigError starts, in reports and the alert log.
+CONFIG_ERROR = "configuration error"
 
 
 @dataclass(frozen=True)
@@ -71,11 +78,41 @@ class DeliveryError(DatasetHealthError):
         Why the last attempt failed, with every secret already removed.
     attempts : int
         How many attempts were made (0 when none could start).
+    retry_to : tuple of str, optional
+        The recipients a later retry should go to, for channels that have
+        recipients (email): ``None`` means all of them, ``()`` none (every
+        recipient that did not get it refused it permanently).
     """
 
-    def __init__(self, message: str, attempts: int = 0) -> None:
+    def __init__(self, message: str, attempts: int = 0, *, retry_to: tuple[str, ...] | None = None) -> None:
         super().__init__(message)
         self.attempts = attempts
+        self.retry_to = retry_to
+
+
+class DeliveryConfigError(DeliveryError):
+    """A channel's settings can never work (e.g. a webhook URL that is not http(s)).
+
+    No attempt is made and none is retried; the channel reports it as a
+    configuration error, naming itself and its owner.
+    """
+
+
+class PartialDelivery(DeliveryError):
+    """Some recipients got the message and the others refused it.
+
+    Parameters
+    ----------
+    delivered : tuple of str
+        The recipients that got it; a retry must not send it to them again.
+    retry_to : tuple of str
+        The recipients refused temporarily (SMTP 4xx) on every attempt;
+        empty when the rest were refused permanently (5xx).
+    """
+
+    def __init__(self, message: str, attempts: int, *, delivered: tuple[str, ...], retry_to: tuple[str, ...]) -> None:
+        super().__init__(message, attempts, retry_to=retry_to)
+        self.delivered = delivered
 
 
 @dataclass(frozen=True)
@@ -84,11 +121,13 @@ class DeliveryReport:
 
     dataset: str
     channel: str
-    status: str  # sent | failed | suppressed | none
+    status: str  # sent | partial | failed | suppressed | none
     kind: str | None = None  # alert | recovery | healthy
     attempts: int = 0
     error: str | None = None
     delivery_id: str | None = None
+    #: Where a later retry goes (see DeliveryError.retry_to); None: everywhere.
+    retry_to: tuple[str, ...] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

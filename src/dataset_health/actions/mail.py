@@ -98,7 +98,9 @@ class EmailAlertAction(OwnerAlertAction):
     recipients: List[str] = Field(min_items=1)
     ca_file: Optional[str] = None
 
-    def _send(self, message: AlertMessage, delivery_id: str, secrets: Secrets) -> int:
+    def _send(
+        self, message: AlertMessage, delivery_id: str, secrets: Secrets, recipients: tuple[str, ...] | None = None
+    ) -> int:
         server = _smtp.SmtpServer(
             host=secrets.resolve(self.smtp_host, "smtp_host", secret=False) or "",
             port=self.smtp_port,
@@ -108,7 +110,9 @@ class EmailAlertAction(OwnerAlertAction):
             ca_file=self.ca_file,
         )
         mail = email_message(message, sender=self.sender, recipients=self.recipients)
-        return _smtp.send(mail, server, policy=self._retry_policy, secrets=secrets)
+        # A retry after a partial delivery goes only to the recipients that did not get it.
+        to = list(recipients) if recipients is not None else self.recipients
+        return _smtp.send(mail, server, policy=self._retry_policy, secrets=secrets, recipients=to)
 
 
 def _table(items: tuple[AlertItem, ...], *, with_score: bool) -> str:

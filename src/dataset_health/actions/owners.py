@@ -76,8 +76,9 @@ def owner_alert_actions(project: Project, dataset: str, *, archive_url: str) -> 
     Raises
     ------
     ConfigError
-        A channel is malformed, names an unknown type or field, or holds a
-        secret that is not a ``${VAR}``.
+        A channel is malformed, names an unknown type or field, holds a
+        secret that is not a ``${VAR}``, or a URL whose written part cannot
+        start an http(s) URL (e.g. ``ftp://${HOST}/hook``).
     """
     owner = project.dataset(dataset).owner
     common = {"dataset": dataset, "archive_url": archive_url}
@@ -122,12 +123,31 @@ def _channel_settings(where: str, channel: Any, owner: dict[str, Any]) -> tuple[
                 f"{where} ({kind}): field {field!r} must name an environment variable, e.g. "
                 f"${{{field.upper()}}}; secrets are never written into checkpoint files"
             )
+    for field in action_class.url_fields:
+        value = channel.get(field)
+        if isinstance(value, str) and not _may_be_http_url(value):
+            raise ConfigError(
+                f"{where} ({kind}): field {field!r} must be an http:// or https:// URL, e.g. ${{{field.upper()}}} "
+                "naming one"
+            )
     settings = dict(channel)
     if kind == "email" and "recipients" not in settings:
         if not owner.get("email"):
             raise ConfigError(f"{where} (email): give 'recipients' or an 'email' for the owner")
         settings["recipients"] = [owner["email"]]
     return action_class, settings
+
+
+def _may_be_http_url(template: str) -> bool:
+    """Whether the written part of ``template``, before its first ${VAR}, can start an http(s) URL.
+
+    The variables are resolved when an alert is sent, and a URL they make
+    is checked then (a bad one is recorded as a configuration error of the
+    delivery, never raised in the checkpoint). What is written out in
+    dataset_health.yml is wrong everywhere, so it is refused here.
+    """
+    literal = template.split("${", 1)[0].strip().lower()
+    return any(literal.startswith(prefix) or prefix.startswith(literal) for prefix in ("http://", "https://"))
 
 
 def _describe(exc: ValidationError) -> str:

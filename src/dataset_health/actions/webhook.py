@@ -75,13 +75,16 @@ class WebhookAlertAction(OwnerAlertAction):
     """
 
     secret_fields: ClassVar[tuple[str, ...]] = ("url", "secret")
+    url_fields: ClassVar[tuple[str, ...]] = ("url",)
 
     type: Literal["dataset_health_webhook"] = "dataset_health_webhook"
     url: ConfigStr
     secret: ConfigStr
 
-    def _send(self, message: AlertMessage, delivery_id: str, secrets: Secrets) -> int:
-        url = secrets.resolve(self.url, "url") or ""
+    def _send(
+        self, message: AlertMessage, delivery_id: str, secrets: Secrets, recipients: tuple[str, ...] | None = None
+    ) -> int:
+        url = _http.checked_url(secrets.resolve(self.url, "url") or "", "url")
         key = webhook_signing_key(secrets.resolve(self.secret, "secret") or "")
         body = _http.json_body(webhook_payload(message))
         timestamp = int(time.time())

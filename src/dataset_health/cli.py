@@ -555,7 +555,7 @@ def alerts_retry(ctx: click.Context, dataset: str | None) -> None:
                    + (f": {safe(report.error)}" if report.error else ""))
     if not reports:
         click.echo("no failed deliveries to retry")
-    if any(r.status == "failed" for r in reports):
+    if any(r.status in ("failed", "partial") for r in reports):  # partial: some recipients still lack it
         ctx.exit(EXIT_UNHEALTHY)
 
 

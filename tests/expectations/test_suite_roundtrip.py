@@ -148,7 +148,9 @@ def test_a_datasets_time_zone_reaches_every_detector_backed_rule() -> None:
     expectations = template_expectations(columns, load_template("dataset_health_default"),
                                          {"timezone": "Europe/Paris"})
     judged = [e for e in expectations if "timezone" in type(e).__fields__]
-    assert judged and all(e.timezone == "Europe/Paris" for e in judged)
+    assert {e.expectation_type for e in judged} >= {"expect_column_latest_value_to_not_be_anomalous",
+                                                    "expect_table_to_be_updated_on_schedule"}
+    assert all(e.timezone == "Europe/Paris" for e in judged)
     assert all(e.configuration.kwargs["timezone"] == "Europe/Paris" for e in judged)  # stored in the suite
 
 

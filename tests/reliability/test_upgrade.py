@@ -36,6 +36,7 @@ ADDED_SINCE_V0_1 = {
     "expect_column_latest_value_to_not_be_anomalous": {"holidays": None, "scale": None, "timezone": None},
     "expect_column_latest_value_to_be_within_seasonal_range": {"timezone": None},
     "expect_table_latest_row_to_not_be_anomalous": {"timezone": None},
+    "expect_table_to_be_updated_on_schedule": {"timezone": None},
 }
 
 

@@ -19,7 +19,8 @@ from great_expectations.expectations.expectation import BatchExpectation
 
 from dataset_health.archive.schema import TIMESTAMP, UPDATE_ID
 from dataset_health.detectors import DETECTORS, FAIL, INSUFFICIENT_HISTORY, make_detector
-from dataset_health.expectations._shared import ArchiveExpectation
+from dataset_health.detectors.local_time import local_times
+from dataset_health.expectations._shared import TIMEZONE_DESCRIPTION, ArchiveExpectation, known_timezone
 from dataset_health.expectations.metrics import ARCHIVE_ROWS
 
 # The robust z-score, not the metric default: its tolerance floor and level-shift
@@ -54,6 +55,7 @@ class ExpectTableToBeUpdatedOnSchedule(ArchiveExpectation, BatchExpectation):
         check_now: {CHECK_NOW_DESCRIPTION}
         timestamp_column: {TIMESTAMP_COLUMN_DESCRIPTION}
         update_id_column: {UPDATE_ID_COLUMN_DESCRIPTION}
+        timezone: {TIMEZONE_DESCRIPTION}
         fail_on_insufficient_history: {FAIL_ON_INSUFFICIENT_HISTORY_DESCRIPTION}
     """
 
@@ -65,6 +67,8 @@ class ExpectTableToBeUpdatedOnSchedule(ArchiveExpectation, BatchExpectation):
     check_now: bool = pydantic.Field(default=False, description=CHECK_NOW_DESCRIPTION)
     timestamp_column: str = pydantic.Field(default=TIMESTAMP, description=TIMESTAMP_COLUMN_DESCRIPTION)
     update_id_column: str = pydantic.Field(default=UPDATE_ID, description=UPDATE_ID_COLUMN_DESCRIPTION)
+    timezone: Optional[str] = pydantic.Field(default=None, description=TIMEZONE_DESCRIPTION)
+    _timezone_is_known = pydantic.validator("timezone", allow_reuse=True)(known_timezone)
     fail_on_insufficient_history: bool = pydantic.Field(
         default=False, description=FAIL_ON_INSUFFICIENT_HISTORY_DESCRIPTION
     )
@@ -79,6 +83,7 @@ class ExpectTableToBeUpdatedOnSchedule(ArchiveExpectation, BatchExpectation):
         "check_now",
         "timestamp_column",
         "update_id_column",
+        "timezone",
         "fail_on_insufficient_history",
     )
 
@@ -109,7 +114,8 @@ class ExpectTableToBeUpdatedOnSchedule(ArchiveExpectation, BatchExpectation):
                   "training_window": self.training_window, "min_relative_change": self.tolerance}
         accepted = DETECTORS[self.detector]().get_params() if self.detector in DETECTORS else params
         detector = make_detector(self.detector, **{k: v for k, v in params.items() if k in accepted})
-        verdict = detector.check(list(gaps), list(stamps[1:]), metric="hours between updates")
+        # Gaps are compared by weekday: the dataset's own, as the anomaly rules read it.
+        verdict = detector.check(list(gaps), local_times(stamps[1:], self.timezone), metric="hours between updates")
         newest = rows[-1]
         failed = verdict.status == FAIL
         reason = self._reason(newest[UPDATE_ID], gaps[-1], verdict)

@@ -2,8 +2,9 @@
 
 A Monday is compared with Mondays, a holiday with weekends and past
 holidays, an hourly update with the same hour (of the week, once two weeks
-are known). With few values of the season, their median is still the best
-center but their spread is not: the spread is then pooled over seasons.
+are known). With fewer than 20 values of the season, their median is still
+the best center but their spread is not: the spread is then pooled over
+seasons.
 The detector passed in is any single-metric detector after ``fit``
 (``history_``, ``timestamps_``, ``cadence_``, ``holidays_``, ``seasonality``,
 ``min_history``).
@@ -19,7 +20,10 @@ import pandas as pd
 
 from dataset_health.detectors.calendar import CLOSED_DAYS, HOLIDAY, day_kind
 
-_MIN_SEASONAL_POINTS = 4  # same-season values that measure their own spread
+# Same-season values that measure their own spread. Eight Mondays (the default window of 56
+# daily updates) give a median deviation so shaky that 4 of them flag 3-4% of pure noise;
+# the deviations pooled over every season do not (bench/tune_default.py).
+_MIN_SEASONAL_POINTS = 20
 _TWO_WEEKS = 14
 
 
@@ -28,7 +32,7 @@ class Baseline:
     """The past values a new value is compared with, on the model scale.
 
     ``values`` set the center; ``deviations`` set the spread. With few
-    values of the same season (two Mondays), their median is still the best
+    values of the same season (eight Mondays), their median is still the best
     center, but their spread is unreliable: ``deviations`` then pools every
     season's deviations from its own median (weekday-to-weekday noise).
     """
@@ -60,13 +64,15 @@ def season_mask(detector: Any, timestamp: pd.Timestamp | None) -> tuple[np.ndarr
 
 
 def seasonal_baseline(
-    detector: Any, z: np.ndarray, timestamp: pd.Timestamp | None, center: Any = np.median
+    detector: Any, z: np.ndarray, timestamp: pd.Timestamp | None, center: Any = np.median,
+    own_spread_from: int = _MIN_SEASONAL_POINTS,
 ) -> Baseline:
-    """The baseline of a new value among the transformed history ``z``."""
+    """The baseline of a new value among the transformed history ``z``; a season with at
+    least ``own_spread_from`` values has a spread of its own."""
     season = season_mask(detector, timestamp)
     if season is not None:
         mask, label = season
-        if mask.sum() >= max(_MIN_SEASONAL_POINTS, detector.min_history):
+        if mask.sum() >= max(own_spread_from, detector.min_history):
             return Baseline(z[mask], z[mask] - center(z[mask]), label)
         if mask.sum() >= 2:
             keys = _season_keys(detector, detector.timestamps_)

@@ -90,7 +90,9 @@ class ZScore(UnivariateDetector):
         self.transformed_ = z
 
     def _estimate(self, observed: float, timestamp: pd.Timestamp | None) -> Estimate:
-        baseline = seasonal_baseline(self, self.transformed_, timestamp, center=np.mean)
+        # From four values of its own: a standard deviation pooled over seasons takes in every
+        # unlabelled holiday's deviation, which the median-based detectors shrug off.
+        baseline = seasonal_baseline(self, self.transformed_, timestamp, center=np.mean, own_spread_from=4)
         deviations = baseline.deviations
         spread = float(np.sqrt(np.sum(deviations**2) / (deviations.size - 1))) if deviations.size > 1 else 0.0
         usual = f"the usual {baseline.label}" if baseline.label else "the usual"

@@ -295,3 +295,127 @@ def test_a_captured_at_column_is_ignored(store, tmp_path):
     frame = store.history("ds")
     assert frame["captured_at"].iloc[0] > pd.Timestamp("2020-01-01")
     assert frame["rows_created"].tolist() == [5.0]
+
+
+# ------------------------------------------------- ambiguous or reserved input
+@pytest.mark.parametrize(
+    ("text", "options", "message"),
+    [
+        ("update_id,published,timestamp,rows_created\nu1,2024-01-01T00:00,2099-01-01T00:00,5\n",
+         {"timestamp_column": "published"},
+         "--timestamp-column 'published': the file also has a column 'timestamp'; rename or drop one"),
+        ("id,update_id,timestamp,rows_created\nA,B,2024-01-01T00:00,5\n",
+         {"update_id_column": "id"},
+         "--update-id-column 'id': the file also has a column 'update_id'; rename or drop one"),
+        ("timestamp,rows_created\n2024-01-01T00:00,5\n",
+         {"update_id_column": "revision"},
+         "has no update id column 'revision'"),
+    ],
+)
+def test_a_renamed_column_never_silently_reads_another(store, tmp_path, text, options, message):
+    path = write(tmp_path, text)
+    with pytest.raises(SchemaError) as err:
+        import_csv(store, "ds", path, **options)
+    assert message in str(err.value) and "dataset 'ds'" in str(err.value) and str(path) in str(err.value)
+    assert not store.exists("ds")
+
+
+def test_renames_that_swap_names_are_unambiguous(store, tmp_path):
+    # 'timestamp' holds the ids and 'published' the times: each goes where it is told.
+    path = write(tmp_path, "published,timestamp,rows_created\n2024-01-02T06:00,rev-7,5\n")
+    import_csv(store, "ds", path, timestamp_column="published", update_id_column="timestamp")
+    frame = history(store, "ds")
+    assert frame[["update_id", "timestamp", "rows_created"]].values.tolist() == [
+        ["rev-7", pd.Timestamp("2024-01-02 06:00"), 5.0]
+    ]
+
+
+@pytest.mark.parametrize("column", ["label", "label_note", "health_status", "health_failed", "health_checked_at"])
+def test_columns_dataset_health_writes_cannot_be_imported(store, tmp_path, column):
+    from dataset_health.archive.verdicts import set_label
+
+    import_csv(store, "ds", write(tmp_path, "timestamp,rows_created\n2024-01-01,5\n", "a.csv"))
+    before = history(store, "ds")
+    path = write(tmp_path, f"timestamp,rows_created,{column}\n2024-01-01,5,0\n2024-01-02,6,1\n", "b.csv")
+    with pytest.raises(SchemaError) as err:
+        import_csv(store, "ds", path)
+    message = str(err.value)
+    assert f"column {column!r} is written by dataset-health" in message and "dataset 'ds'" in message
+    pd.testing.assert_frame_equal(history(store, "ds"), before)
+    # the column is still free for dataset-health to write
+    set_label(store, "ds", "2024-01-01T00:00:00", "incident", "outage")
+    assert history(store, "ds")["label"].tolist() == ["incident"]
+
+
+def test_a_zone_name_or_a_guessable_date_is_not_a_timestamp(store, tmp_path):
+    import_csv(store, "ds", write(tmp_path, "timestamp,rows_created\n2024-01-04T06:00-05:00,5\n", "a.csv"))
+    before = history(store, "ds")
+    for n, stamp in enumerate(["2024-01-05 06:00 EST", "now", "1/2/3"]):
+        path = write(tmp_path, f"timestamp,rows_created\n2024-01-05T06:00,1\n{stamp},2\n", f"b{n}.csv")
+        with pytest.raises(BadInputError) as err:
+            import_csv(store, "ds", path)
+        message = str(err.value)
+        assert f"line 3: field 'timestamp': {stamp!r}" in message and "dataset 'ds'" in message
+        assert "ISO 8601" in message or "offset from UTC" in message
+        pd.testing.assert_frame_equal(history(store, "ds"), before)
+    assert before["timestamp"].tolist() == [pd.Timestamp("2024-01-04 11:00")]  # an offset is kept
+
+
+def test_one_junk_cell_does_not_make_a_metric_text(store, tmp_path):
+    import_csv(store, "ds", write(tmp_path, "timestamp,rows_created\n2023-12-31,5\n", "a.csv"))
+    before = history(store, "ds")
+    path = write(
+        tmp_path,
+        "timestamp,rows_created,queue_depth\n"
+        "2024-01-01,1,10\n2024-01-02,2,#REF!\n2024-01-03,3,12\n2024-01-04,4,\n2024-01-05,5,14\n",
+        "b.csv",
+    )
+    with pytest.raises(BadInputError) as err:
+        import_csv(store, "ds", path)
+    message = str(err.value)
+    assert "field 'queue_depth'" in message and "dataset 'ds'" in message
+    assert "line 3 (update '2024-01-02T00:00:00'): '#REF!'" in message and "Empty that cell" in message
+    pd.testing.assert_frame_equal(history(store, "ds"), before)
+    assert store.column_kinds("ds") == {"rows_created": "number"}
+
+    # emptied, the column is archived as the metric it is
+    import_csv(store, "ds", write(tmp_path, path.read_text().replace("#REF!", ""), "c.csv"))
+    assert store.column_kinds("ds")["queue_depth"] == "number"
+    depth = history(store, "ds")["queue_depth"].astype(float)
+    pd.testing.assert_series_equal(
+        depth, pd.Series([None, 10.0, None, 12.0, None, 14.0], dtype=float), check_names=False
+    )
+
+
+def test_a_column_of_mostly_words_is_still_text(store, tmp_path):
+    path = write(tmp_path, "timestamp,release\n2024-01-01,v1.2\n2024-01-02,v1.3\n2024-01-03,14\n")
+    import_csv(store, "ds", path)
+    assert store.column_kinds("ds") == {"release": "text"}
+    assert history(store, "ds")["release"].tolist() == ["v1.2", "v1.3", "14"]
+
+
+def test_an_empty_header_name_is_named_by_its_position(store, tmp_path):
+    path = write(tmp_path, "timestamp,rows_created,\n2024-01-01,1,\n")
+    with pytest.raises(SchemaError) as err:
+        import_csv(store, "ds", path)
+    message = str(err.value)
+    assert "the header has an empty column name at position 3 (a trailing comma?)" in message
+    assert "unnamed" not in message.lower()
+    assert not store.exists("ds")
+
+
+def test_a_trailing_comma_on_the_rows_only_never_shifts_columns(store, tmp_path):
+    # pandas would take the first column as an index and shift every value left.
+    path = write(tmp_path, "timestamp,rows_created,rows_deleted\n2024-01-01,1,2,\n2024-01-02,3,4,\n")
+    with pytest.raises(BadInputError, match=r"more fields than the header.*trailing comma"):
+        import_csv(store, "ds", path)
+    assert not store.exists("ds")
+
+
+def test_infer_text_fields_keeps_a_mostly_numeric_column_numeric(tmp_path):
+    from dataset_health.archive.schema import infer_text_fields, stray_values
+
+    path = write(tmp_path, "timestamp,depth,note,empty\n2024-01-01,1,ok,\n2024-01-02,#REF!,7,\n2024-01-03,3,fine,\n")
+    frame = read_archive_csv(path)
+    assert infer_text_fields(frame) == {"note"}
+    assert stray_values(frame) == {"depth": [(1, "#REF!")]}

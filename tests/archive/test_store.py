@@ -8,7 +8,7 @@ import re
 import sqlite3
 import threading
 import traceback
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import numpy as np
 import pandas as pd
@@ -410,6 +410,46 @@ def test_order_follows_utc_not_local_time(store):
 def test_bad_timestamps_are_errors(store, raw):
     with pytest.raises(BadInputError, match="timestamp"):
         store.append(DS, [rec("r1", raw, rows_created=1)])
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2024-01-02T06:00:00+0200", "2024-01-02 04:00:00"),
+        ("2024-01-02T06:00+02", "2024-01-02 04:00:00"),
+        ("2024-01-02T06:00:00.123456789Z", "2024-01-02 06:00:00.123456"),
+        ("2024-01-02 06:00:00,5", "2024-01-02 06:00:00.500000"),
+        ("2024-01-02 06:00:00 +01:00", "2024-01-02 05:00:00"),  # as log lines write it
+        (" 2024-01-02T06:00 ", "2024-01-02 06:00:00"),
+        (date(2024, 1, 2), "2024-01-02 00:00:00"),
+    ],
+)
+def test_iso_8601_spellings_are_timestamps(store, raw, expected):
+    store.append(DS, [rec("r1", raw, rows_created=1)])
+    assert store.history(DS)["timestamp"].tolist() == [pd.Timestamp(expected)]
+
+
+@pytest.mark.parametrize(
+    ("raw", "hint"),
+    [
+        ("2024-01-05 06:00 EST", "offset from UTC"),
+        ("2024-01-05T06:00:00 Europe/Berlin", "offset from UTC"),
+        ("now", "ISO 8601"),
+        ("today", "ISO 8601"),
+        ("1/2/3", "ISO 8601"),
+        ("01/02/2024", "ISO 8601"),
+        ("Jan 5 2024", "ISO 8601"),
+        ("2024-01-05x06:00", "ISO 8601"),
+        ("2024-01-05T06:00:00+25:00", "offset"),
+        ("2024-02-30", "day is out of range"),
+    ],
+)
+def test_timestamps_that_are_not_iso_8601_are_errors_saying_what_is_expected(store, raw, hint):
+    with pytest.raises(BadInputError) as err:
+        store.append(DS, [rec("r1", raw, rows_created=1)])
+    message = str(err.value)
+    assert "'timestamp'" in message and repr(raw) in message and hint in message
+    assert not store.exists(DS)
 
 
 def test_update_ids_are_trimmed_text(store):

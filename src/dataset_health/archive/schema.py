@@ -24,7 +24,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import numpy as np
@@ -159,26 +159,114 @@ def parse_iso_timestamp(value: str) -> datetime | None:
 
 
 def parse_timestamp(value: Any) -> datetime:
-    """A naive UTC datetime from a string, datetime or pandas Timestamp."""
+    """A naive UTC datetime from an ISO 8601 string, a datetime or date, or a pandas Timestamp.
+
+    Strings must be ISO 8601: a date (``2024-01-05``) or a date and time
+    (``2024-01-05T06:00``, seconds and a fraction optional, ``T`` or a space
+    between), with ``Z`` or an offset (``+02:00``, ``+0200``, ``+02``) or no
+    zone (UTC). Anything else (a zone name such as ``EST``, ``now``,
+    ``1/2/3``) is a ValueError saying what was given and what is expected:
+    guessing would archive a wrong time.
+    """
     if is_missing(value):
         raise ValueError("it is missing")
-    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
-        raise ValueError(f"{value!r} is a number; give an ISO 8601 date and time")
     if isinstance(value, str):
-        # Fast path for ISO 8601 (a 100,000-row import parses every timestamp);
-        # other spellings go through pandas as before.
-        parsed = parse_iso_timestamp(value)
-        if parsed is not None:
-            return parsed
+        parsed = _parse_iso_8601(value)
+        if parsed is None:
+            raise ValueError(_not_iso_message(value))
+        return _in_range(parsed, value)
+    if isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{value!r} is a boolean; {_EXPECTED_TIME}")
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{value!r} is a number; {_EXPECTED_TIME}")
+    if isinstance(value, (datetime, np.datetime64)):
+        try:
+            stamp = pd.Timestamp(value)
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise ValueError(f"{value!r} is outside the years {_EARLIEST.year} to {_LATEST.year} ({exc})") from None
+        if stamp is pd.NaT:
+            raise ValueError(f"{value!r} is not a date and time")
+        if stamp.tzinfo is not None:
+            stamp = stamp.tz_convert(timezone.utc).tz_localize(None)
+        return _in_range(stamp.to_pydatetime(), value)
+    if isinstance(value, date):
+        return _in_range(datetime(value.year, value.month, value.day), value)
+    raise ValueError(f"{value!r} is a {type(value).__name__}, not a date and time; {_EXPECTED_TIME}")
+
+
+_EXPECTED_TIME = (
+    "expected an ISO 8601 date or date and time, such as 2024-01-05, 2024-01-05T06:00:00, "
+    "2024-01-05T06:00:00.5Z or 2024-01-05T06:00:00-05:00 (no zone: UTC)"
+)
+_ISO_8601 = re.compile(
+    r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})"
+    r"(?:[Tt ](?P<hour>\d{2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:[.,](?P<fraction>\d+))?)?"
+    # A space before the zone: log lines write "2022-12-30 09:00:54 +0100".
+    r"(?:\ ?(?P<zone>[Zz]|(?P<sign>[+-])(?P<zone_hour>\d{2})(?::?(?P<zone_minute>\d{2}))?))?)?"
+)
+_ZONE_NAME = re.compile(r"(?P<stamp>.*\d)\s*(?P<zone>[A-Za-z][A-Za-z_]*(?:/[A-Za-z_]+)*)")
+
+
+def _parse_iso_8601(text: str) -> datetime | None:
+    """A naive UTC datetime from strict ISO 8601 text, None when it is not; ValueError
+    when it has the form but no such time exists (month 13, offset +25:00)."""
+    stripped = text.strip()
+    match = _ISO_8601.fullmatch(stripped)
+    if match is None:
+        return None
+    try:  # fast, on Python 3.11+ for every form the pattern accepts
+        parsed = datetime.fromisoformat(stripped)
+    except ValueError:
+        pass
+    else:
+        if parsed.tzinfo is not None:
+            try:
+                parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+            except OverflowError:
+                raise ValueError(f"{text!r} is outside the years {_EARLIEST.year} to {_LATEST.year}") from None
+        return parsed
+    part = match.groupdict()
+    fraction = part["fraction"] or ""
     try:
-        stamp = pd.Timestamp(value)
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"{value!r} is not a date and time ({exc})") from None
-    if stamp is pd.NaT:
-        raise ValueError(f"{value!r} is not a date and time")
-    if stamp.tzinfo is not None:
-        stamp = stamp.tz_convert(timezone.utc).tz_localize(None)
-    return stamp.to_pydatetime()
+        parsed = datetime(
+            int(part["year"]), int(part["month"]), int(part["day"]),
+            int(part["hour"] or 0), int(part["minute"] or 0), int(part["second"] or 0),
+            int(fraction[:6].ljust(6, "0")),
+        )
+    except ValueError as exc:
+        raise ValueError(f"{text!r} is not a valid date and time ({exc})") from None
+    if part["sign"]:
+        hours, minutes = int(part["zone_hour"]), int(part["zone_minute"] or 0)
+        if hours > 23 or minutes > 59:
+            raise ValueError(f"{text!r} has no valid offset from UTC ({part['zone']!r})")
+        offset = timedelta(hours=hours, minutes=minutes)
+        try:
+            parsed = parsed - offset if part["sign"] == "+" else parsed + offset
+        except OverflowError:
+            raise ValueError(f"{text!r} is outside the years {_EARLIEST.year} to {_LATEST.year}") from None
+    return parsed
+
+
+def _not_iso_message(text: str) -> str:
+    named = _ZONE_NAME.fullmatch(text.strip())
+    if named is not None:
+        try:
+            stamp = _parse_iso_8601(named["stamp"])
+        except ValueError:
+            stamp = None
+        if stamp is not None:
+            return (
+                f"{text!r} names its time zone ({named['zone']!r}), which is ambiguous; write its offset "
+                f"from UTC instead (e.g. {named['stamp'].strip()}-05:00 for five hours behind UTC), or Z for UTC"
+            )
+    return f"{text!r} is not a date and time in ISO 8601 form; {_EXPECTED_TIME}"
+
+
+def _in_range(parsed: datetime, value: Any) -> datetime:
+    # The archive is read back with pandas, which holds only these years.
+    if not _EARLIEST <= parsed <= _LATEST:
+        raise ValueError(f"{value!r} is outside the years {_EARLIEST.year} to {_LATEST.year}")
+    return parsed
 
 
 @dataclass(frozen=True)
@@ -238,15 +326,54 @@ def coerce_record(
 
 
 def infer_text_fields(frame: pd.DataFrame) -> frozenset[str]:
-    """Columns of ``frame`` to archive as text: not known metrics, not all numbers."""
-    text = set()
-    for name in frame.columns:
-        if name in KEY_COLUMNS or name in TEXT_FIELDS or is_numeric_field(name):
+    """Columns of ``frame`` to archive as text: not known metrics, and not mostly numbers.
+
+    A column whose filled cells are mostly numbers is a metric even when a
+    few cells are not (a spreadsheet's ``#REF!``): those cells are bad
+    values, reported when the records are coerced (see
+    :func:`stray_values`), rather than a reason to archive the whole metric
+    as text for good.
+    """
+    return frozenset(name for name in _inferred_columns(frame) if _numbers_and_others(frame[name])[1] is None)
+
+
+def stray_values(frame: pd.DataFrame) -> dict[str, list[tuple[int, Any]]]:
+    """The cells that are not numbers in columns :func:`infer_text_fields` keeps
+    numeric: column -> [(row position, value)], for columns that have any."""
+    stray = {}
+    for name in _inferred_columns(frame):
+        others = _numbers_and_others(frame[name])[1]
+        if others:
+            stray[name] = others
+    return stray
+
+
+def _inferred_columns(frame: pd.DataFrame) -> list[str]:
+    """Columns whose kind comes from their values: not keys, known text or known metrics."""
+    return [
+        name
+        for name in frame.columns
+        if not (name in KEY_COLUMNS or name in TEXT_FIELDS or is_numeric_field(name))
+    ]
+
+
+def _numbers_and_others(column: pd.Series) -> tuple[int, list[tuple[int, Any]] | None]:
+    """How many filled cells are numbers, and the others with their positions;
+    None for the others when they are not fewer than the numbers (a text column)."""
+    numbers = 0
+    others: list[tuple[int, Any]] = []
+    half = len(column) / 2
+    for position, value in enumerate(column):
+        if is_missing(value):
             continue
-        for value in frame[name]:
-            try:
-                parse_number(value)
-            except ValueError:
-                text.add(name)
-                break
-    return frozenset(text)
+        try:
+            parse_number(value)
+        except ValueError:
+            others.append((position, value))
+            if len(others) >= half:  # numbers can no longer be the majority
+                return numbers, None
+        else:
+            numbers += 1
+    if others and len(others) >= numbers:
+        return numbers, None
+    return numbers, others

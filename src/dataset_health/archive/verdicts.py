@@ -34,6 +34,9 @@ LABELS = (INCIDENT, "expected")
 
 _NUMBERS = ("score", "observed", "expected", "lower", "upper")
 SUMMARY_FIELDS = (HEALTH_STATUS, HEALTH_FAILED, HEALTH_CHECKED_AT)
+#: Archive columns dataset-health writes itself (checks' summaries, owners'
+#: labels); no import may fill them.
+ANNOTATION_FIELDS = (*SUMMARY_FIELDS, LABEL, LABEL_NOTE)
 
 
 def _verdict_table(metadata: sa.MetaData) -> sa.Table:
@@ -187,6 +190,7 @@ def _verdict_row(dataset: str, update_id: str, outcome: Mapping[str, Any], check
 
 
 __all__ = [
+    "ANNOTATION_FIELDS",
     "HEALTH_CHECKED_AT",
     "HEALTH_FAILED",
     "HEALTH_STATUS",

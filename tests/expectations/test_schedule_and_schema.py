@@ -69,6 +69,14 @@ def test_check_now_fails_when_no_update_came_at_all() -> None:
     assert late is False and details["reason"].startswith("no update for 72.0 h since update r039")
 
 
+def test_captures_in_the_same_instant_give_a_reason_not_a_crash() -> None:
+    # Many processes capturing at once: half the gaps are 0 and the detector's verdict has no band.
+    stamps = list(pd.date_range("2024-01-01", periods=11, freq="3600ms")) + [pd.Timestamp("2024-01-01 00:00:36")] * 10
+    rows = [{"update_id": f"u{i}", "timestamp": t.isoformat()} for i, t in enumerate(stamps)]
+    ok, details = ExpectTableToBeUpdatedOnSchedule().judge_times(rows)
+    assert ok is True and details["reason"].startswith("update u20 came 0.0 h after the previous one; ")
+
+
 def test_schedule_with_one_update_is_insufficient_history() -> None:
     result = validate("pandas", daily_archive(days=1), ExpectTableToBeUpdatedOnSchedule())
     assert result.success is True and result.result["details"]["status"] == "insufficient_history"

@@ -136,8 +136,10 @@ class ExpectTableToBeUpdatedOnSchedule(ArchiveExpectation, BatchExpectation):
     def _reason(update_id: str, gap: float, verdict: Any) -> str:
         if verdict.status == INSUFFICIENT_HISTORY:
             return verdict.reason
-        return (f"update {update_id} came {gap:,.1f} h after the previous one; "
-                f"usually {verdict.expected:,.1f} h (at most {verdict.upper:,.1f} h)")
+        came = f"update {update_id} came {gap:,.1f} h after the previous one"
+        if verdict.expected is None or verdict.upper is None:  # a usual value without a band (gaps of 0 are common)
+            return f"{came}; {verdict.reason}"
+        return f"{came}; usually {verdict.expected:,.1f} h (at most {verdict.upper:,.1f} h)"
 
 
 ExpectTableToBeUpdatedOnSchedule.__doc__ = (ExpectTableToBeUpdatedOnSchedule.__doc__ or "").format(

@@ -355,3 +355,22 @@ def test_a_small_step_of_a_constant_metric_that_fails_is_not_called_in_line() ->
     verdict = ConsensusZ().check([1_000_000.0] * 40 + [1_004_500.0], metric="row_count")
     assert verdict.status == FAIL
     assert "in line" not in verdict.reason and "0.45% above" in verdict.reason, verdict.reason
+
+
+def test_the_band_of_a_step_against_the_trend_is_the_steps_own_not_floored_at_the_previous_value() -> None:
+    rng = np.random.default_rng(0)
+    counts = 10_000 + np.cumsum(np.clip(rng.normal(100, 40, 60), 1, None))  # always rose, by about 100
+    verdict = ConsensusZ(min_history=10, seasonality="none").check(np.append(counts, counts[-1] - 300))
+    assert verdict.status == FAIL
+    # A step of -40 would be 3.9 deviations: inside the band, which reaches below the previous value.
+    assert counts[-1] - 50 < verdict.lower < counts[-1] - 30
+
+
+def test_the_update_after_a_labelled_mass_delete_is_not_a_fall_from_before_it() -> None:
+    rng = np.random.default_rng(0)
+    counts = list(10_000 + np.cumsum(np.clip(rng.normal(100, 40, 60), 1, None)))
+    values = counts + [counts[-1] / 2, counts[-1] / 2 + 100]  # the delete (labelled incident), then a usual load
+    left_out = [False] * len(counts) + [True, False]
+    for verdict in (ConsensusZ(min_history=10, seasonality="none").check(values, exclude=left_out),
+                    ConsensusZ(min_history=10, seasonality="none").walk_forward(values, exclude=left_out)[-1]):
+        assert "against its trend" not in verdict.reason, verdict.reason

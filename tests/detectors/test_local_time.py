@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from dataset_health.backtest import backtest
+from dataset_health.detectors.local_time import local_times
 from dataset_health.errors import ConfigError
 from dataset_health.expectations.expect_column_latest_value_to_not_be_anomalous import (
     ExpectColumnLatestValueToNotBeAnomalous,
@@ -62,3 +63,13 @@ def test_an_unknown_time_zone_is_named() -> None:
     frame, _ = _office_hours_archive()
     with pytest.raises(ConfigError, match="timezone: unknown time zone 'EST5'"):
         backtest(frame.iloc[:50], timezone="EST5")
+
+
+def test_the_hour_that_repeats_when_clocks_fall_back_never_runs_time_backwards() -> None:
+    utc = pd.date_range("2024-10-27", "2024-11-06", freq="30min")  # New York falls back on 3 November
+    local = local_times(utc, NEW_YORK)
+    assert local.is_monotonic_increasing and local[0] == pd.Timestamp("2024-10-26 20:00")
+    frame = pd.DataFrame({"timestamp": utc.strftime("%Y-%m-%dT%H:%M:%S"),
+                          "rows_created": 1_000 + 20 * np.random.default_rng(1).standard_normal(len(utc))})
+    verdicts = backtest(frame, detector="stl", timezone=NEW_YORK)  # its seasonal grid takes time order for granted
+    assert len(verdicts) == len(utc) and verdicts["status"].isin(["pass", "fail", "insufficient_history"]).all()

@@ -61,6 +61,12 @@ def _fmt(value: float) -> str:
     return f"{value:.4g}"
 
 
+def _left_out_last(array: np.ndarray, trainable: np.ndarray) -> bool:
+    """Whether the newest observed value of ``array`` was left out of training (a labelled incident)."""
+    observed = np.flatnonzero(~np.isnan(array))
+    return bool(observed.size and not trainable[observed[-1]])
+
+
 def _none_if_nan(value: float) -> float | None:
     return None if math.isnan(value) else float(value)
 
@@ -91,6 +97,7 @@ class _SeriesDetector(BaseDetector):
             array, stamps, trainable = array[order], stamps[order], trainable[order]
         self.history_ = array[trainable]
         self.timestamps_ = None if stamps is None else stamps[trainable]
+        self.left_out_last_ = _left_out_last(array, trainable)
         return self
 
     def judge(self, value: Any, timestamp: Any = None, *, metric: str = "value") -> Verdict:
@@ -114,8 +121,14 @@ class _SeriesDetector(BaseDetector):
         history_stamps = None if stamps is None else stamps[positions]
         # How many trainable rows lie before each row.
         before = np.searchsorted(positions, np.arange(array.size), side="left")
+        # Whether the newest observed row before each row was left out of training.
+        observed = ~np.isnan(array)
+        last_seen = np.maximum.accumulate(np.where(observed, np.arange(array.size), -1))
+        previous = np.r_[-1, last_seen[:-1]]
+        left_out = (previous >= 0) & ~trainable[np.maximum(previous, 0)]
         verdicts = []
         for t, count in enumerate(before.tolist()):
+            self.left_out_last_ = bool(left_out[t])
             verdicts.append(self._verdict(
                 history[:count],
                 None if history_stamps is None else history_stamps[:count],

@@ -214,10 +214,12 @@ class ConsensusZ(_SeriesDetector):
                        reason(metric, value, worst.mean, lower, upper, usual=worst.usual, note=worst.note))
 
     def _judged_by_best_view(self, history: np.ndarray, stamps: np.ndarray | None, value: float,
-                             stamp: int | None, kind: str | None, direction: str) -> list["_Side | str"]:
+                             stamp: int | None, kind: str | None, direction: str,
+                             steps: bool = False) -> list["_Side | str"]:
         """The sides of the view ``value`` is most usual in: a holiday is judged as a day off
-        and as its weekday (``_holiday_views``)."""
-        return min((self._sides(history, stamps, value, stamp, kind, days_off, direction)
+        and as its weekday (``_holiday_views``). ``steps``: the values are changes between
+        updates, which may be negative whatever their past."""
+        return min((self._sides(history, stamps, value, stamp, kind, days_off, direction, steps)
                     for days_off in self._holiday_views(stamps, stamp, kind)), key=_view_rank)
 
     def _against_trend(self, history: np.ndarray, stamps: np.ndarray | None, value: float, stamp: int | None,
@@ -234,7 +236,9 @@ class ConsensusZ(_SeriesDetector):
         the flow metrics (rows created), and the steps of real cumulative
         counts (cases to date) are too uneven to judge every one.
         """
-        if history.size <= self.min_history:
+        if history.size <= self.min_history or getattr(self, "left_out_last_", False):
+            # After an update left out of training (a labelled mass delete), the step from
+            # the last trained value spans that incident's own change.
             return None
         steps = np.diff(history)
         step = value - float(history[-1])
@@ -249,7 +253,7 @@ class ConsensusZ(_SeriesDetector):
             return None
         step_stamps = None if stamps is None else stamps[1:]
         kind = self._seasonality(step_stamps)
-        judged = self._judged_by_best_view(steps, step_stamps, step, stamp, kind, side)
+        judged = self._judged_by_best_view(steps, step_stamps, step, stamp, kind, side, steps=True)
         failed = [j for j in judged if not isinstance(j, str) and j.status == FAIL]
         if len(failed) < len(judged):
             return None
@@ -265,9 +269,10 @@ class ConsensusZ(_SeriesDetector):
                        int(history.size), self.name, why)
 
     def _sides(self, history: np.ndarray, stamps: np.ndarray | None, value: float, stamp: int | None,
-               kind: str | None, days_off: np.ndarray | None, direction: str) -> list["_Side | str"]:
+               kind: str | None, days_off: np.ndarray | None, direction: str,
+               steps: bool = False) -> list["_Side | str"]:
         """The verdict on each side ``direction`` asks for, each on its scale."""
-        return [self._side(history, stamps, value, stamp, side, scale, kind, days_off)
+        return [self._side(history, stamps, value, stamp, side, scale, kind, days_off, steps)
                 for side, scale in sides(direction, self._ratio_scales(history, value))]
 
     def _holiday_views(self, stamps: np.ndarray | None, stamp: int | None,
@@ -295,7 +300,7 @@ class ConsensusZ(_SeriesDetector):
 
     def _side(self, history: np.ndarray, stamps: np.ndarray | None, value: float, stamp: int | None,
               direction: str, scale: Scale, kind: str | None,
-              days_off: np.ndarray | None = None) -> "_Side | str":
+              days_off: np.ndarray | None = None, steps: bool = False) -> "_Side | str":
         """The verdict on one side (``direction``) judged on ``scale``, in the metric's own units,
         or why the value is usual; ``days_off`` marks the holidays of ``stamps`` and ``stamp``."""
         past, observed = scale.forward(history), float(scale.forward(value))
@@ -304,7 +309,7 @@ class ConsensusZ(_SeriesDetector):
             return judged
         score, mean, widest = judged.score, judged.mean, max(judged.scales)
         lower = None if direction == "up" else mean - self.sensitivity * widest
-        if lower is not None and lower < 0 <= past.min():
+        if lower is not None and lower < 0 <= past.min() and not steps:
             lower = 0.0  # a count or a fraction never was negative: say so, not "expected -3,500 to ..."
         upper = None if direction == "down" else mean + self.sensitivity * widest
         status = FAIL if score > self.sensitivity else PASS

@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import numpy as np
 import pandas as pd
 
 
@@ -43,4 +44,10 @@ def local_times(timestamps: Any, timezone: str | None) -> Any:
     if timezone is None:
         return timestamps
     stamps = pd.DatetimeIndex(pd.to_datetime(timestamps, utc=True, format="mixed"))
-    return stamps.tz_convert(check_timezone(timezone)).tz_localize(None)
+    local = stamps.tz_convert(check_timezone(timezone)).tz_localize(None)
+    if local.is_monotonic_increasing or not stamps.is_monotonic_increasing:
+        return local
+    # When clocks fall back, wall time repeats an hour (01:30 EDT, then 01:00 EST): walk-forward
+    # code takes time order for granted, so the repeated hour is held at the latest time seen.
+    held = np.maximum.accumulate(local.asi8)
+    return pd.DatetimeIndex(held.astype("datetime64[ns]"))

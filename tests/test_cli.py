@@ -64,7 +64,7 @@ def test_init_keeps_existing_settings_and_refuses_to_pretend_otherwise(runner: C
     config.write_text(config.read_text() + "# kept\n")
     assert runner.invoke(main, ["init", str(project_dir)]).exit_code == 0
     other = runner.invoke(main, ["init", str(project_dir), "--archive-url", "sqlite:///other.db"])
-    assert other.exit_code == 2 and "already sets archive_url 'sqlite:///archive.db'" in other.output
+    assert other.exit_code == 2 and "already uses archive_url 'sqlite:///archive.db'" in other.output
     assert Project.load(project_dir).archive_url.endswith("archive.db") and "# kept" in config.read_text()
 
 

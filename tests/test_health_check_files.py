@@ -64,6 +64,30 @@ def test_a_new_owner_reaches_the_checkpoint_at_the_next_check(project: Project) 
     assert "dataset_health_webhook" in checkpoint.read_text()
 
 
+def test_a_time_zone_set_after_the_suite_was_built_reaches_it_at_the_next_check(project: Project) -> None:
+    import json
+
+    run_health_check(project, DATASET)
+    suite_file = project.root / "gx" / "expectations" / f"dataset_health__{DATASET}.json"
+
+    def zones() -> set:
+        return {e["kwargs"].get("timezone") for e in json.loads(suite_file.read_text())["expectations"]
+                if "timezone" in e["kwargs"]}
+
+    assert zones() == {None}
+    project.datasets[DATASET] = DatasetConfig(name=DATASET, timezone="America/New_York")
+    project.save()
+    run_health_check(Project.load(project.root), DATASET)
+    assert zones() == {"America/New_York"}
+    before = gx_config_files(project)
+    run_health_check(Project.load(project.root), DATASET)  # settings unchanged: nothing rewritten
+    assert gx_config_files(project) == before
+    project.datasets[DATASET] = DatasetConfig(name=DATASET, timezone="Europe/Paris")
+    project.save()
+    run_health_check(Project.load(project.root), DATASET)
+    assert zones() == {"Europe/Paris"}
+
+
 def test_a_moved_archive_and_a_wrong_table_are_repaired(project: Project, tmp_path: Path) -> None:
     run_health_check(project, DATASET)
     # The archive moves to another file, and someone points the asset at another table.
@@ -110,3 +134,25 @@ def test_a_check_where_expectations_raised_but_none_failed_is_an_error_not_unhea
                 "insufficient_history"), status, None, None, None, None, None, "why") for i, status in enumerate(statuses)]
     result = HealthCheckResult("feed", "u1", success=all(o.success for o in outcomes), outcomes=outcomes)
     assert result.status == verdict
+
+
+def test_a_second_rule_of_one_type_on_one_metric_gets_a_name_of_its_own() -> None:
+    from types import SimpleNamespace
+
+    from dataset_health.actions.message import alert_key
+    from dataset_health.outcomes import outcomes_from_checkpoint_result
+
+    def result(column: str, success: bool) -> SimpleNamespace:
+        config = SimpleNamespace(type="expect_column_latest_value_to_not_be_anomalous", kwargs={"column": column})
+        return SimpleNamespace(expectation_config=config, success=success, exception_info={},
+                               result={"details": {"status": "pass" if success else "fail", "reason": "r"}})
+
+    run = SimpleNamespace(results=[result("rows_created", True), result("rows_created", False),
+                                   result("rows_deleted", True)])
+    outcomes = outcomes_from_checkpoint_result(SimpleNamespace(run_results={"run": run}))
+    # Under one key, the stricter rule's failure and the default's pass overwrote each other in the alert log.
+    assert [alert_key(o) for o in outcomes] == [
+        "expect_column_latest_value_to_not_be_anomalous:rows_created",
+        "expect_column_latest_value_to_not_be_anomalous#2:rows_created",
+        "expect_column_latest_value_to_not_be_anomalous:rows_deleted",
+    ]

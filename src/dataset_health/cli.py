@@ -350,8 +350,8 @@ def watch_command(ctx: click.Context, dataset: str, domain: str, fourfour: str, 
 
     watcher = SocrataWatcher(_project(ctx), dataset, SocrataClient(domain), fourfour, capture_rows=capture_rows)
     result = watch(watcher, interval=interval, once=once, on_poll=report, on_error=warn)
-    if result is not None and result.check is not None and not result.check.success:
-        ctx.exit(EXIT_UNHEALTHY)
+    if result is not None and result.check is not None and result.check.status != "healthy":
+        ctx.exit(EXIT_UNHEALTHY if result.check.status == "unhealthy" else EXIT_ERROR)
 
 
 @main.command()

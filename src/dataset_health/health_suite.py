@@ -159,7 +159,9 @@ def ensure_health_suite(context: Any, dataset: str, archive_columns: list[str], 
     """
     name = suite_name(dataset)
     source = source or template.get("name")
+    settings = {k: v for k, v in (defaults or {}).items() if v is not None}
     meta = _meta(dataset, source, template)
+    meta["dataset_health"]["settings"] = settings
     wanted = template_expectations(archive_columns, template, defaults, source=source)
     try:
         suite = context.suites.get(name)
@@ -183,11 +185,34 @@ def ensure_health_suite(context: Any, dataset: str, archive_columns: list[str], 
         suite.meta = {**(suite.meta or {}), **meta}
         suite.save()
         return suite
+    if built.get("settings", {}) != settings:
+        _follow_settings(suite, built.get("settings", {}), settings)
     covered = {_key(e) for e in suite.expectations}
     for expectation in wanted:
         if _key(expectation) not in covered:
             suite.add_expectation(expectation)  # saved at once: the suite belongs to the context
     return suite
+
+
+def _follow_settings(suite: Any, before: dict[str, Any], now: dict[str, Any]) -> None:
+    """Give ``suite`` a dataset's changed settings (``timezone:``, ``holidays:``) in one write.
+
+    A parameter still at the value the old settings gave it (or unset, in a
+    suite built before settings were recorded) takes the new one; one a rule
+    or a user set to something else keeps it.
+    """
+    replaced = []
+    for expectation in suite.expectations:
+        fields = getattr(type(expectation), "__fields__", {})
+        kwargs = dict(expectation.configuration.kwargs)
+        for key in (set(before) | set(now)) & set(fields):
+            if kwargs.get(key) == before.get(key):
+                kwargs[key] = now.get(key)
+        replaced.append(type(expectation)(**kwargs, meta=expectation.meta, notes=expectation.notes))
+    suite.expectations = replaced
+    meta = dict(suite.meta or {})
+    suite.meta = {**meta, "dataset_health": {**meta.get("dataset_health", {}), "settings": now}}
+    suite.save()
 
 
 def _meta(dataset: str, source: str | None, template: dict[str, Any]) -> dict[str, Any]:

@@ -41,8 +41,9 @@ def init_project(
     if (root / CONFIG_FILE).exists():
         project = Project.load(root)
         if archive_url is not None and archive_url != project.archive_url_template:
-            raise ConfigError(f"{root / CONFIG_FILE} already sets archive_url {project.archive_url_template!r}; "
-                              "init never overwrites settings: edit the file to use another archive")
+            raise ConfigError(f"{root / CONFIG_FILE} already uses archive_url {project.archive_url_template!r} "
+                              "(its own or the default); init never overwrites settings: edit the file to use "
+                              "another archive")
     else:
         root.mkdir(parents=True, exist_ok=True)
         project = Project(root=root, archive_url_template=archive_url or DEFAULT_ARCHIVE_URL)

@@ -8,7 +8,7 @@ per expectation, with the detector's verdict fields when it has them.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 
@@ -73,12 +73,23 @@ def outcome_from_result(result: Any) -> ExpectationOutcome:
 
 
 def outcomes_from_checkpoint_result(checkpoint_result: Any) -> list[ExpectationOutcome]:
-    """Every expectation outcome of a GX CheckpointResult, in suite order."""
-    return [
-        outcome_from_result(result)
-        for run in checkpoint_result.run_results.values()
-        for result in run.results
-    ]
+    """Every expectation outcome of a GX CheckpointResult, in suite order.
+
+    A second rule of one expectation type on one metric (a stricter rule for
+    drops beside the default) is named ``type#2``, a third ``type#3``: the
+    verdict store, the alert log and the history page key checks by type and
+    metric, and two checks under one key overwrite each other.
+    """
+    outcomes, seen = [], {}
+    for run in checkpoint_result.run_results.values():
+        for result in run.results:
+            outcome = outcome_from_result(result)
+            key = (outcome.expectation, outcome.metric)
+            seen[key] = seen.get(key, 0) + 1
+            if seen[key] > 1:
+                outcome = replace(outcome, expectation=f"{outcome.expectation}#{seen[key]}")
+            outcomes.append(outcome)
+    return outcomes
 
 
 def tested_update_id(outcomes: list[ExpectationOutcome]) -> str | None:

@@ -10,7 +10,7 @@ their owner and how to capture them::
         key_column: case_id             # enables created/updated/deleted by diff
         freshness_column: filed_at
         suite: dataset_health_default   # or a template file: suites/court_filings.json
-        holidays: us_federal            # or a list of dates; used when the suite is created
+        holidays: us_federal            # or a list of dates; a change reaches the suite at the next check
         timezone: America/New_York      # weekdays and hours on the dataset's clock (default UTC)
 
 Values may name environment variables as ``${VAR}`` (secrets stay out of the

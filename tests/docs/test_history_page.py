@@ -63,7 +63,7 @@ def test_verdicts_and_summary_are_stored(site) -> None:
 
 
 def test_two_rules_on_one_metric_each_keep_their_verdict(site) -> None:
-    store, _ = site
+    store, site = site
     # The default rule and a stricter one for drops, as docs/expectations.md shows.
     record_verdicts(store, HOSTILE, {"u39": [verdict("rows_created", fail=True, observed=5.0),
                                              verdict("rows_created", observed=5.0)]})
@@ -72,6 +72,9 @@ def test_two_rules_on_one_metric_each_keep_their_verdict(site) -> None:
     assert newest["expectation"].tolist() == ["expect_column_latest_value_to_not_be_anomalous",
                                               "expect_column_latest_value_to_not_be_anomalous#2"]
     assert newest["success"].tolist() == [False, True]
+    render_history_site(store, site)  # the chart of a metric with two verdicts per update
+    page = (site / SITE_FOLDER / page_name(HOSTILE)).read_text(encoding="utf-8")
+    assert "rows_created" in page
 
 
 def test_page_lists_checks_latest_first_and_escapes_dataset_strings(site) -> None:

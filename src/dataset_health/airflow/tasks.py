@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from dataset_health.errors import ConfigError
+from dataset_health.errors import ConfigError, DatasetHealthError
 
 UPDATE_KEYS = frozenset(
     {"update_id", "timestamp", "rows_created", "rows_updated", "rows_deleted", "file", "sql_url", "table", "schema"}
@@ -48,6 +48,10 @@ def check_after_update(project_dir: str | Path, dataset: str, update: Mapping[st
     project = Project.load(project_dir)
     archived = _archive(project, dataset, update)
     result = run_health_check(project, dataset)
+    if result.status == "error":  # not judged: a task failure Airflow retries, not a verdict
+        first = result.errors[0]
+        raise DatasetHealthError(f"dataset {dataset!r}: update {result.update_id!r} was not judged: "
+                                 f"{len(result.errors)} expectations raised; first: {first.label}: {first.reason}")
     return {
         "dataset": dataset,
         "update_id": result.update_id,

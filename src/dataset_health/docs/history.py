@@ -175,13 +175,17 @@ def _charts(history: pd.DataFrame, verdicts: pd.DataFrame) -> list[dict[str, Any
     charts = []
     with cyclic_gc_paused():
         for metric in metrics:
-            judged = verdicts[verdicts["metric"] == metric].set_index("update_id")
+            rows = verdicts[verdicts["metric"] == metric]
+            # A metric judged by several rules (an anomaly rule and a seasonal range, a
+            # stricter second rule): the first rule draws the band, a failure of any is marked.
+            judged = rows.drop_duplicates("update_id").set_index("update_id")
+            failed = rows["status"].eq("fail").groupby(rows["update_id"]).any()
             points = pd.DataFrame({
                 "timestamp": history[TIMESTAMP].to_numpy(),
                 "value": pd.to_numeric(history[metric], errors="coerce").to_numpy(),
                 "lower": history[UPDATE_ID].map(judged["lower"]).to_numpy(dtype=float),
                 "upper": history[UPDATE_ID].map(judged["upper"]).to_numpy(dtype=float),
-                "failed": history[UPDATE_ID].map(judged["status"]).eq("fail").to_numpy(),
+                "failed": history[UPDATE_ID].map(failed).eq(True).to_numpy(),
                 "incident": incidents.to_numpy(),
             })
             if points["value"].notna().any():

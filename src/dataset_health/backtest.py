@@ -420,9 +420,10 @@ def _as_dates(column: pd.Series) -> pd.DatetimeIndex | None:
     parsed = []
     for value in column:
         stamp = None
-        if isinstance(value, str) and value.strip():
+        # Text from a CSV, or date and datetime objects from a DataFrame (their str() is ISO 8601).
+        if not is_missing(value) and not isinstance(value, (bool, int, float, np.number)) and str(value).strip():
             try:
-                stamp = parse_iso_timestamp(value)
+                stamp = parse_iso_timestamp(str(value))
             except ValueError:
                 stamp = None
         parsed.append(pd.NaT if stamp is None else stamp)

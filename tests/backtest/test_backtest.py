@@ -140,6 +140,18 @@ def test_a_junk_cell_is_missing_at_its_row_and_no_later_row_changes_an_earlier_v
     assert np.isnan(prepare(spoiled).values["rows_created"][39])
 
 
+def test_date_and_datetime_columns_of_a_dataframe_are_watched_as_their_lag() -> None:
+    from datetime import date
+
+    frame = daily_archive(20)
+    newest = pd.to_datetime(frame["timestamp"]).dt.normalize() - pd.Timedelta(days=1)
+    frame = frame.assign(as_datetime=newest, as_date=[date(2024, 1, 1)] * 20,
+                         aware=newest.dt.tz_localize("UTC"))
+    metrics = prepare(frame).metrics
+    assert {"freshness_lag_hours__as_datetime", "freshness_lag_hours__as_date",
+            "freshness_lag_hours__aware"} <= set(metrics)
+
+
 def test_a_column_of_words_with_a_few_numbers_is_text() -> None:
     frame = daily_archive(20).assign(note=["ok"] * 15 + ["1", "2", "3", "4", "5"])
     assert "note" not in prepare(frame).metrics

@@ -77,6 +77,14 @@ def test_two_rules_on_one_metric_each_keep_their_verdict(site) -> None:
     assert "rows_created" in page
 
 
+def test_a_check_whose_expectations_only_raised_is_an_error_not_unhealthy(site) -> None:
+    store, _ = site
+    raised = {**verdict("rows_created"), "status": "error", "success": False, "score": None}
+    record_verdicts(store, HOSTILE, {"u38": [raised, verdict("null_fraction__judge")]})
+    row = store.history(HOSTILE).set_index("update_id").loc["u38"]
+    assert row["health_status"] == "error" and row["health_failed"] == "rows_created"
+
+
 def test_page_lists_checks_latest_first_and_escapes_dataset_strings(site) -> None:
     _, site_dir = site
     html = (site_dir / SITE_FOLDER / page_name(HOSTILE)).read_text()

@@ -80,10 +80,12 @@ def record_verdicts(
     summaries = []
     for update_id, update_rows in rows.items():
         failed = sorted({row["metric"] or row["expectation"] for row in update_rows if not row["success"]})
+        judged_bad = any(not row["success"] and row["status"] != "error" for row in update_rows)
         summaries.append({
             UPDATE_ID: update_id,
             TIMESTAMP: stamps[update_id],
-            HEALTH_STATUS: "unhealthy" if failed else "healthy",
+            # Expectations that raised did not find the update bad: "error", as the check exits.
+            HEALTH_STATUS: "unhealthy" if judged_bad else ("error" if failed else "healthy"),
             HEALTH_FAILED: ",".join(failed),
             HEALTH_CHECKED_AT: checked_at.isoformat(timespec="seconds"),
         })

@@ -157,6 +157,29 @@ def test_a_capture_at_now_after_an_import_of_whole_seconds_is_judged(runner: Cli
     assert result.exit_code == 0 and "ERR" not in result.output, result.output
 
 
+def test_a_check_whose_only_trouble_is_an_expectation_that_raised_exits_2(runner: CliRunner, project_dir: Path,
+                                                                          tmp_path: Path) -> None:
+    from dataset_health.context import get_context
+    from dataset_health.expectations import ExpectColumnLatestValueToNotBeAnomalous
+    from dataset_health.health_suite import suite_name
+
+    days = pd.date_range("2024-01-01 06:00", periods=40, freq="D")
+    pd.DataFrame({"timestamp": days, "rows_created": [1000 + (i % 7) * 10 for i in range(40)]}).to_csv(
+        tmp_path / "history.csv", index=False)
+    invoke(runner, project_dir, "archive", "import", "feed", str(tmp_path / "history.csv"))
+    assert invoke(runner, project_dir, "check", "feed").exit_code == 0
+    # A rule added in GX for a column the archive does not have: GX raises inside that expectation.
+    suite = get_context(project_dir).suites.get(suite_name("feed"))
+    suite.add_expectation(ExpectColumnLatestValueToNotBeAnomalous(column="ghost"))
+    result = invoke(runner, project_dir, "check", "feed")
+    assert result.exit_code == 2 and "NOT JUDGED (1 of" in result.output and "ERR" in result.output, result.output
+    index = project_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    index.unlink()
+    summary = invoke(runner, project_dir, "check", "--all", "--no-progress")
+    assert summary.exit_code == 2 and "1 with errors" in summary.output, summary.output
+    assert index.is_file()  # the check ran and wrote its pages, so the index is rewritten
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -124,7 +124,9 @@ def run_all_health_checks(
                 checks.append(check)
                 bar.set_postfix_str(f"{check.dataset}: {check.status}", refresh=False)
                 bar.update(1)
-    checked = [c.dataset for c in checks if c.status != ERROR]
+    # Every check that ran wrote its pages, a NOT JUDGED one too (an error with an update id);
+    # one that raised before its checkpoint ran wrote none.
+    checked = [c.dataset for c in checks if c.status != ERROR or c.update_id is not None]
     docs_index = _write_index_pages(project, checked[-1]) if checked else None
     return AllChecksResult(checks=checks, seconds=time.perf_counter() - started, docs_index=docs_index)
 

@@ -48,8 +48,8 @@ def outcome_from_result(result: Any) -> ExpectationOutcome:
     config = result.expectation_config
     payload = result.result or {}
     details = payload.get("details") or {}
-    exception = result.exception_info or {}
-    if exception.get("raised_exception"):
+    exception = _raised(result.exception_info)
+    if exception is not None:
         message = exception.get("exception_message") or "the expectation raised an error"
         status, reason = "error", str(message).strip().splitlines()[0]
     else:
@@ -70,6 +70,16 @@ def outcome_from_result(result: Any) -> ExpectationOutcome:
         update_timestamp=details.get("update_timestamp"),
         columns=tuple(config.kwargs.get("columns") or ()),
     )
+
+
+def _raised(exception_info: Any) -> dict[str, Any] | None:
+    """The exception an expectation raised, or None. GX reports one raised in the
+    expectation itself at the top level, and one raised computing a metric (a rule on
+    a column the archive lacks) under that metric's id."""
+    info = exception_info or {}
+    if info.get("raised_exception"):
+        return info
+    return next((v for v in info.values() if isinstance(v, dict) and v.get("raised_exception")), None)
 
 
 def outcomes_from_checkpoint_result(checkpoint_result: Any) -> list[ExpectationOutcome]:

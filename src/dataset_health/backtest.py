@@ -32,6 +32,7 @@ from tqdm import tqdm
 from dataset_health.archive.schema import (
     KEY_COLUMNS,
     TIMESTAMP,
+    infer_text_fields,
     is_missing,
     metric_column,
     parse_iso_timestamp,
@@ -211,9 +212,12 @@ def prepare(frame: pd.DataFrame, *, metrics: list[str] | None = None, timestamp_
     stamps = _parse_timestamps(frame[timestamp_column])
     order = np.argsort(stamps.asi8, kind="stable")  # ties keep their input order
     skip = set(KEY_COLUMNS) | {timestamp_column}
-    numeric, dates = _numeric_and_date_columns(frame, skip)
+    # Mostly numbers is numeric (infer_text_fields): a few junk cells are missing at their rows.
+    text = infer_text_fields(frame)
+    dates = {c: _as_dates(frame[c]) for c in text if c not in skip}
     lags = {metric_column(FRESHNESS_LAG, c): (stamps - dated).total_seconds().to_numpy() / 3600
-            for c, dated in dates.items()}
+            for c, dated in dates.items() if dated is not None}
+    numeric = {c: _as_numbers(frame[c]) for c in frame.columns if c not in skip and c not in text}
     available = {**{c: v for c, v in numeric.items() if np.isfinite(v).any()}, **lags}
     watched = _watched_metrics(available, [c for c in frame.columns if c not in skip], metrics)
     values = {name: available[name][order] for name in watched}
@@ -373,62 +377,23 @@ def _watched_metrics(available: Mapping[str, np.ndarray], columns: list[str], me
     return list(dict.fromkeys(watched))
 
 
-def _numeric_and_date_columns(frame: pd.DataFrame,
-                              skip: set[str]) -> tuple[dict[str, np.ndarray], dict[str, pd.DatetimeIndex]]:
-    """The columns of ``frame`` (but ``skip``) that hold numbers, as floats, and those that
-    hold dates, as naive UTC.
-
-    A column is numeric when more than half of its filled cells are numbers,
-    and a date column when more than half are ISO 8601 dates; its other
-    cells (junk such as ``"n/a"`` or ``"#REF!"``, an infinity, a sentinel date)
-    are missing at their rows only. Deciding by any one cell would let a
-    single bad cell, even in a later row, silence the whole column in every
-    verdict. Other columns (names, notes) are text and not watched.
-    """
-    numeric, dates = {}, {}
-    for name in frame.columns:
-        if name in skip:
-            continue
-        column = frame[name]
-        if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
-            numeric[name] = _as_numbers(column)
-            continue
-        filled = [v for v in column if not (is_missing(v) or (isinstance(v, str) and not v.strip()))]
-        if not filled:
-            continue
-        if sum(_is_number_text(v) for v in filled) * 2 > len(filled):
-            numeric[name] = _as_numbers(column)
-            continue
-        dated = _as_dates(column)
-        if dated is not None and dated.notna().sum() * 2 > len(filled):
-            dates[name] = dated
-    return numeric, dates
-
-
-def _is_number_text(value: Any) -> bool:
-    """Whether ``value`` is a number, an infinity or NaN included (those are missing, not text)."""
-    try:
-        parse_number(value)
-    except ValueError:
-        return isinstance(value, str) and value.strip().lower().lstrip("+-") in ("inf", "infinity", "nan")
-    return True
-
-
 def _as_dates(column: pd.Series) -> pd.DatetimeIndex | None:
-    """A column of ISO 8601 dates as naive UTC; cells that are no date (missing, junk, or a
-    sentinel such as 9999-12-31, which is no newest date) are NaT. None without a date."""
-    parsed = []
+    """A column of ISO 8601 dates as naive UTC, or None when dates are not most of its filled
+    cells. The others (junk, or a sentinel such as 9999-12-31, which is no newest date) are NaT
+    at their rows only: one bad cell, even in a later row, must not silence the column."""
+    parsed, filled = [], 0
     for value in column:
         stamp = None
         # Text from a CSV, or date and datetime objects from a DataFrame (their str() is ISO 8601).
-        if not is_missing(value) and not isinstance(value, (bool, int, float, np.number)) and str(value).strip():
+        if not is_missing(value) and not isinstance(value, (bool, int, float, np.number)):
+            filled += 1
             try:
                 stamp = parse_iso_timestamp(str(value))
             except ValueError:
                 stamp = None
         parsed.append(pd.NaT if stamp is None else stamp)
     dates = pd.DatetimeIndex(parsed)
-    return None if dates.isna().all() else dates
+    return dates if dates.notna().sum() * 2 > filled else None
 
 
 def _as_numbers(column: pd.Series) -> np.ndarray:

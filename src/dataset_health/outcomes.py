@@ -83,23 +83,29 @@ def _raised(exception_info: Any) -> dict[str, Any] | None:
 
 
 def outcomes_from_checkpoint_result(checkpoint_result: Any) -> list[ExpectationOutcome]:
-    """Every expectation outcome of a GX CheckpointResult, in suite order.
+    """Every expectation outcome of a GX CheckpointResult, in suite order, each
+    repeated rule named apart (:func:`numbered_expectations`)."""
+    outcomes = [outcome_from_result(result)
+                for run in checkpoint_result.run_results.values() for result in run.results]
+    names = numbered_expectations([(o.expectation, o.metric) for o in outcomes])
+    return [o if o.expectation == name else replace(o, expectation=name) for o, name in zip(outcomes, names)]
 
-    A second rule of one expectation type on one metric (a stricter rule for
-    drops beside the default) is named ``type#2``, a third ``type#3``: the
-    verdict store, the alert log and the history page key checks by type and
-    metric, and two checks under one key overwrite each other.
+
+def numbered_expectations(checks: list[tuple[str, str | None]]) -> list[str]:
+    """The name of each ``(expectation type, metric)`` check, with the second and later
+    rule of one type on one metric (a stricter rule for drops beside the default)
+    named ``type#2``, ``type#3``: the verdict store, the alert log and the history
+    page key checks by type and metric, and two under one key overwrite each other.
+
+    >>> numbered_expectations([("e", "rows"), ("e", "rows"), ("e", "nulls")])
+    ['e', 'e#2', 'e']
     """
-    outcomes, seen = [], {}
-    for run in checkpoint_result.run_results.values():
-        for result in run.results:
-            outcome = outcome_from_result(result)
-            key = (outcome.expectation, outcome.metric)
-            seen[key] = seen.get(key, 0) + 1
-            if seen[key] > 1:
-                outcome = replace(outcome, expectation=f"{outcome.expectation}#{seen[key]}")
-            outcomes.append(outcome)
-    return outcomes
+    seen: dict[tuple[str, str | None], int] = {}
+    names = []
+    for expectation, metric in checks:
+        seen[(expectation, metric)] = count = seen.get((expectation, metric), 0) + 1
+        names.append(expectation if count == 1 else f"{expectation}#{count}")
+    return names
 
 
 def tested_update_id(outcomes: list[ExpectationOutcome]) -> str | None:

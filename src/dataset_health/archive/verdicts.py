@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from dataset_health.archive.schema import TIMESTAMP, UPDATE_ID, parse_number
 from dataset_health.archive.store import ArchiveStore
 from dataset_health.errors import ArchiveError, BadInputError
+from dataset_health.outcomes import numbered_expectations
 
 VERDICT_TABLE = "dh_verdicts"
 HEALTH_STATUS = "health_status"
@@ -104,15 +105,10 @@ def record_verdicts(
 
 
 def _numbered_repeats(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``rows`` with the second and later rule of one expectation on one metric named
-    ``expectation#2``, ``#3``...: a suite may judge a metric twice (a sensitive rule for
-    drops beside the default one), and each verdict needs a key of its own."""
-    seen: dict[tuple[Any, Any], int] = {}
-    for row in rows:
-        key = (row["expectation"], row["metric"])
-        seen[key] = seen.get(key, 0) + 1
-        if seen[key] > 1:
-            row["expectation"] = f"{row['expectation']}#{seen[key]}"
+    """``rows`` with repeated rules named apart (a replay's rows are not named yet)."""
+    names = numbered_expectations([(row["expectation"], row["metric"]) for row in rows])
+    for row, name in zip(rows, names):
+        row["expectation"] = name
     return rows
 
 

@@ -41,7 +41,7 @@ from dataset_health.archive.schema import (
 )
 from dataset_health.detector_config import AUTO, DetectorConfig, resolve_config
 from dataset_health.detectors import FAIL, INSUFFICIENT_HISTORY, PASS, Verdict
-from dataset_health.detectors.local_time import check_timezone, local_times
+from dataset_health.detectors.local_time import local_times
 from dataset_health.errors import BadInputError, ConfigError, SchemaError, writing
 from dataset_health.scoring import score_events
 
@@ -81,10 +81,10 @@ class ArchiveSeries:
         if timezone is None:
             return self
         try:
-            check_timezone(timezone)
+            local = local_times(self.timestamps, timezone)  # the times are parsed: only the zone can be bad
         except ValueError as exc:
             raise ConfigError(f"timezone: {exc}") from None
-        return replace(self, timestamps=pd.DatetimeIndex(local_times(self.timestamps, timezone)))
+        return replace(self, timestamps=pd.DatetimeIndex(local))
 
     def frame(self) -> pd.DataFrame:
         """The metric values as a DataFrame, rows in time order."""

@@ -282,8 +282,7 @@ def check(ctx: click.Context, dataset: str | None, check_all: bool, progress: bo
         ctx.exit(summary.exit_code)
     result = run_health_check(_project(ctx), dataset)
     _print_result(result)
-    if result.status != "healthy":
-        ctx.exit(EXIT_UNHEALTHY if result.status == "unhealthy" else EXIT_ERROR)
+    _exit_for(ctx, result)
 
 
 @main.command("backfill")
@@ -350,8 +349,8 @@ def watch_command(ctx: click.Context, dataset: str, domain: str, fourfour: str, 
 
     watcher = SocrataWatcher(_project(ctx), dataset, SocrataClient(domain), fourfour, capture_rows=capture_rows)
     result = watch(watcher, interval=interval, once=once, on_poll=report, on_error=warn)
-    if result is not None and result.check is not None and result.check.status != "healthy":
-        ctx.exit(EXIT_UNHEALTHY if result.check.status == "unhealthy" else EXIT_ERROR)
+    if result is not None and result.check is not None:
+        _exit_for(ctx, result.check)
 
 
 @main.command()
@@ -557,6 +556,14 @@ def alerts_retry(ctx: click.Context, dataset: str | None) -> None:
         click.echo("no failed deliveries to retry")
     if any(r.status in ("failed", "partial") for r in reports):  # partial: some recipients still lack it
         ctx.exit(EXIT_UNHEALTHY)
+
+
+def _exit_for(ctx: click.Context, result: Any) -> None:
+    """Exit 1 for an unhealthy check, 2 for one not judged (``check_all.EXIT_CODES``); return when healthy."""
+    from dataset_health.check_all import EXIT_CODES
+
+    if EXIT_CODES[result.status]:
+        ctx.exit(EXIT_CODES[result.status])
 
 
 def _print_result(result: Any) -> None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -137,8 +137,7 @@ class Project:
 def _dataset_config(path: Path, name: str, raw: Any) -> DatasetConfig:
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: dataset {name!r}: settings must be a mapping")
-    _refuse_unknown(path, f"dataset {name!r}: ", raw,
-                    {"owner", "key_column", "freshness_column", "suite", "holidays", "timezone"})
+    _refuse_unknown(path, f"dataset {name!r}: ", raw, {f.name for f in fields(DatasetConfig)} - {"name"})
     for setting in ("key_column", "freshness_column"):
         if raw.get(setting) is not None and not isinstance(raw[setting], str):
             raise ConfigError(f"{path}: dataset {name!r}: field {setting!r} must be one column name; "

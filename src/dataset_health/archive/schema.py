@@ -153,9 +153,7 @@ def parse_iso_timestamp(value: str) -> datetime | None:
         return None
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
-    if not _EARLIEST <= parsed <= _LATEST:
-        raise ValueError(f"{value!r} is outside the years {_EARLIEST.year} to {_LATEST.year}")
-    return parsed
+    return _in_range(parsed, value)
 
 
 def parse_timestamp(value: Any) -> datetime:

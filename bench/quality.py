@@ -6,13 +6,15 @@ baselines (what Elementary and Deequ do) over
 - every case of the shared benchmark (``$DATASET_HEALTH_SHARED/benchmark``,
   default ``../shared`` beside the repository), and
 - the synthetic fault-injection cases of ``bench/synthetic.py``,
+- with ``--holdout NAB_DIR``, the real NAB series the shared benchmark does
+  not hold (``bench/nab_holdout.py``): cases nothing was tuned on,
 
 scores them by the benchmark's rules (event F1, precision, recall, false
 alarms per 100 healthy updates; ``dataset_health.scoring``) and writes
 ``bench/RESULTS.md``. Before comparing anything it checks that the baseline
 reimplementations reproduce ``BASELINES.md``.
 
-    python bench/quality.py [--jobs 2] [--only shared|synthetic] [--output bench/RESULTS.md]
+    python bench/quality.py [--jobs 2] [--only shared|synthetic] [--holdout NAB_DIR] [--output bench/RESULTS.md]
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/synthetic.py, run from anywhere
 
+import nab_holdout  # noqa: E402
 import synthetic  # noqa: E402
 
 from dataset_health.archive.schema import infer_text_fields  # noqa: E402
@@ -53,6 +56,7 @@ BASELINES = {
                                                 label="elementary_z_day_of_week"),
 }
 SCORES = ("f1", "precision", "recall", "false_alarms_per_100")
+GROUPS = ("shared", "synthetic", "holdout")
 PROBE_ROWS = 200
 TOLERANCE = 0.005  # BASELINES.md rounds to three decimals
 
@@ -62,8 +66,8 @@ def contestants() -> list[DetectorConfig]:
     return [*default_contestants(), BASELINES["Elementary z3 day_of_week"]]
 
 
-def load_cases(only: str | None) -> list[tuple[str, str, pd.DataFrame, pd.DataFrame]]:
-    """(group, name, archive, labels) of every case."""
+def load_cases(only: str | None, holdout: Path | None = None) -> list[tuple[str, str, pd.DataFrame, pd.DataFrame]]:
+    """(group, name, archive, labels) of every case; ``holdout``: a NAB checkout (``nab_holdout``)."""
     cases = []
     if only in (None, "shared"):
         if not BENCHMARK.is_dir():
@@ -75,6 +79,8 @@ def load_cases(only: str | None) -> list[tuple[str, str, pd.DataFrame, pd.DataFr
         for case in synthetic.CASES:
             frame, labels = synthetic.generate(case)
             cases.append(("synthetic", case.name, frame, labels))
+    if holdout is not None:
+        cases += [("holdout", name, frame, labels) for name, frame, labels in nab_holdout.cases(holdout)]
     return cases
 
 
@@ -210,11 +216,13 @@ def summarise(results: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for detector, runs in ran.groupby("detector", sort=False):
         row = {"detector": detector}
-        for group in ("shared", "synthetic"):
+        for group in GROUPS:
             part = runs[runs["group"] == group]
+            if group == "holdout" and not len(part):
+                continue
             for key in SCORES:
                 row[f"{group}_{key}"] = part[key].mean() if len(part) else math.nan
-        row["all_f1"] = runs["f1"].mean()
+        row["all_f1"] = runs.loc[runs["group"] != "holdout", "f1"].mean()
         row["points_per_second"] = runs["points"].sum() / runs["seconds"].sum() if runs["seconds"].sum() else math.nan
         rows.append(row)
     return pd.DataFrame(rows).sort_values("all_f1", ascending=False, kind="stable").reset_index(drop=True)
@@ -270,9 +278,13 @@ def write_results(path: Path, results: pd.DataFrame, summary: pd.DataFrame, repr
                 markdown(missing.reset_index()), ""]
     out += ["## Mean over cases", "",
             "Shared = the 14 cases of ../shared/benchmark; synthetic = bench/synthetic.py (fault injection on "
-            "weekday, holiday, month-end and trend patterns). Points per second: metric values judged per "
-            "second of walk-forward, over all cases.", "", markdown(summary), ""]
-    order = results.drop_duplicates("case").sort_values(["group", "case"])["case"].tolist()  # shared, then synthetic
+            "weekday, holiday, month-end and trend patterns)"
+            + ("; holdout = the real NAB series not in ../shared/benchmark (bench/nab_holdout.py), nothing "
+               "tuned on them" if (results["group"] == "holdout").any() else "")
+            + ". Points per second: metric values judged per second of walk-forward, over all cases; all_f1 "
+            "over the shared and synthetic cases.", "", markdown(summary), ""]
+    cases = results.drop_duplicates("case")
+    order = cases.assign(rank=cases["group"].map(GROUPS.index)).sort_values(["rank", "case"])["case"].tolist()
     for key, title in (("f1", "Event F1"), ("precision", "Precision"), ("recall", "Recall"),
                        ("false_alarms_per_100", "False alarms per 100 healthy updates")):
         grid = results.pivot_table(index="case", columns="detector", values=key, sort=False)
@@ -297,13 +309,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--only", choices=["shared", "synthetic"])
+    parser.add_argument("--holdout", type=Path, metavar="NAB_DIR",
+                        help="Also score the real NAB series the shared benchmark lacks, from a NAB checkout.")
     parser.add_argument("--output", type=Path, default=REPO / "bench" / "RESULTS.md")
     parser.add_argument("--max-ms-per-point", type=float, default=20.0,
                         help="Leave out detectors slower than this per judged value on a probe (0: run all).")
     args = parser.parse_args()
 
     start = time.perf_counter()
-    cases = load_cases(args.only)
+    cases = load_cases(args.only, args.holdout)
     points = sum(_points(frame) for _, _, frame, _ in cases)
     print(f"{len(cases)} cases, {points} metric values to judge, {len(contestants())} contestants, {args.jobs} workers")
     reproduction = None
@@ -329,8 +343,9 @@ def main() -> None:
     write_results(args.output, results, summary, reproduction, left_out, seconds, args.jobs)
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.float_format", "{:.3f}".format):
         print("\nMean over cases (best first):")
-        print(summary[["detector", "shared_f1", "shared_false_alarms_per_100", "synthetic_f1",
-                       "synthetic_false_alarms_per_100", "all_f1", "points_per_second"]].to_string(index=False))
+        shown = ["detector", "shared_f1", "shared_false_alarms_per_100", "synthetic_f1", "synthetic_false_alarms_per_100",
+                 "holdout_f1", "holdout_false_alarms_per_100", "all_f1", "points_per_second"]
+        print(summary[[c for c in shown if c in summary.columns]].to_string(index=False))
     print(f"\nwrote {args.output} in {seconds / 60:.1f} min ({_cpu_minutes(results):.1f} CPU-minutes of competition)")
 
 

@@ -48,7 +48,6 @@ from dataset_health.archive import ArchiveStore
 from dataset_health.archive.verdicts import record_verdicts
 from dataset_health.capture import dataframe_batch, profile_batch, sql_batch
 from dataset_health.check_all import run_all_health_checks
-from dataset_health.context import get_context
 from dataset_health.docs.history import render_history_site
 from dataset_health.health_check import run_health_check
 from dataset_health.init_project import init_project
@@ -417,8 +416,8 @@ def report(results: dict[str, Any], info: dict[str, str], started: str, loads: t
         lines += [
             "### (a) details",
             "",
-            f"- Floor: a GX file context, a SQLite table asset on the same archive table, a suite with one",
-            f"  `ExpectColumnValuesToNotBeNull`, a checkpoint with `UpdateDataDocsAction` (as ours has). Without",
+            "- Floor: a GX file context, a SQLite table asset on the same archive table, a suite with one",
+            "  `ExpectColumnValuesToNotBeNull`, a checkpoint with `UpdateDataDocsAction` (as ours has). Without",
             f"  that action the floor runs in {a['warm_floor']:.2f} s warm, {a['fresh_floor']:.2f} s in a fresh process.",
             f"- Fresh process includes imports: `import great_expectations` {a['import_gx']:.2f} s, "
             f"`import dataset_health` {a['import_dataset_health']:.2f} s.",

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import REPO_ROOT
-
-sys.path.insert(0, str(REPO_ROOT / "bench"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 import nab_holdout  # noqa: E402
 
 

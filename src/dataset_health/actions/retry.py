@@ -1,8 +1,10 @@
 """Send again the alerts whose delivery failed.
 
-A failed delivery stays in the alert log with its message. Retrying looks
-up the channel's action in the dataset's health checkpoint (so the
-settings, ${VARS} included, are today's) and sends the same notice with the
+A failed delivery stays in the alert log with its message. Retrying first
+brings the dataset's health checkpoint up to date with today's
+``dataset_health.yml``, then looks up the channel's action there (so the
+settings, ${VARS} included, are today's: an owner who has opted out since,
+or a channel since removed, gets nothing) and sends the same notice with the
 same id: a webhook receiver sees one event, delivered late.
 """
 
@@ -13,15 +15,16 @@ from dataset_health.actions.base import OwnerAlertAction
 from dataset_health.actions.delivery import FAILED, DeliveryReport
 from dataset_health.archive.store import ArchiveStore
 from dataset_health.context import get_context
-from dataset_health.health_suite import suite_name
+from dataset_health.errors import DatasetHealthError
 from dataset_health.project import Project
 
 
 def retry_failed_deliveries(project: Project, dataset: str | None = None) -> list[DeliveryReport]:
     """Retry every undelivered notice (of ``dataset``, or of all), oldest first.
 
-    Returns one report per notice; a notice whose channel is no longer in
-    the checkpoint is reported as failed and left in the log.
+    Returns one report per notice; a notice whose dataset, owner opt-in or
+    channel is no longer configured is reported as failed, not sent, and
+    left in the log.
 
     Examples
     --------
@@ -33,19 +36,20 @@ def retry_failed_deliveries(project: Project, dataset: str | None = None) -> lis
     try:
         log = AlertLog(store)
         reports = []
+        checkpoints: dict[str, object] = {}
         for notice in log.undelivered(dataset):
-            action = _channel_action(context, notice.dataset, notice.channel)
+            if notice.dataset not in checkpoints:
+                checkpoints[notice.dataset] = _current_checkpoint(context, project, store, notice.dataset)
+            current = checkpoints[notice.dataset]
+            action = None if isinstance(current, str) else _channel_action(context, current, notice.channel)
             if action is None:
+                why = current if isinstance(current, str) else (
+                    f"channel {notice.channel!r} is no longer configured for {notice.dataset!r}"
+                    " (or its owner no longer opts in)"
+                )
                 reports.append(
-                    DeliveryReport(
-                        notice.dataset,
-                        notice.channel,
-                        FAILED,
-                        notice.message.kind,
-                        0,
-                        f"channel {notice.channel!r} is no longer configured for {notice.dataset!r}",
-                        notice.delivery_id,
-                    )
+                    DeliveryReport(notice.dataset, notice.channel, FAILED, notice.message.kind, 0,
+                                   f"{why}: not sent", notice.delivery_id)
                 )
                 continue
             reports.append(action.redeliver(notice, log))
@@ -54,12 +58,19 @@ def retry_failed_deliveries(project: Project, dataset: str | None = None) -> lis
         store.engine.dispose()
 
 
-def _channel_action(context: object, dataset: str, channel: str) -> OwnerAlertAction | None:
+def _current_checkpoint(context: object, project: Project, store: ArchiveStore, dataset: str) -> object:
+    """``dataset``'s health checkpoint as today's settings make it, or why there is none."""
+    # health_check builds checkpoints out of this package's actions: importing it at the top is circular.
+    from dataset_health.health_check import ensure_health_checkpoint
+
     try:
-        checkpoint = context.checkpoints.get(suite_name(dataset))  # type: ignore[attr-defined]
-    except Exception:  # noqa: BLE001 - GX raises several not-found types; all mean "gone"
-        return None
-    for action in checkpoint.actions:
+        return ensure_health_checkpoint(context, project, store, dataset)
+    except DatasetHealthError as exc:  # gone from dataset_health.yml, its archive gone, or its settings wrong
+        return str(exc)
+
+
+def _channel_action(context: object, checkpoint: object, channel: str) -> OwnerAlertAction | None:
+    for action in checkpoint.actions:  # type: ignore[attr-defined]
         if isinstance(action, OwnerAlertAction) and action.name == channel:
             # Outside a checkpoint run nothing binds the action to a context;
             # it needs one for ${VAR} substitution (as Checkpoint._run_actions does).

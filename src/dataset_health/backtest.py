@@ -31,9 +31,10 @@ from tqdm import tqdm
 
 from dataset_health.archive.schema import (
     KEY_COLUMNS,
+    TEXT_FIELDS,
     TIMESTAMP,
-    infer_text_fields,
     is_missing,
+    is_numeric_field,
     metric_column,
     parse_iso_timestamp,
     parse_number,
@@ -212,13 +213,13 @@ def prepare(frame: pd.DataFrame, *, metrics: list[str] | None = None, timestamp_
     stamps = _parse_timestamps(frame[timestamp_column])
     order = np.argsort(stamps.asi8, kind="stable")  # ties keep their input order
     skip = set(KEY_COLUMNS) | {timestamp_column}
-    # Mostly numbers is numeric (infer_text_fields): a few junk cells are missing at their rows.
-    text = infer_text_fields(frame)
-    dates = {c: _as_dates(frame[c]) for c in text if c not in skip}
-    lags = {metric_column(FRESHNESS_LAG, c): (stamps - dated).total_seconds().to_numpy() / 3600
-            for c, dated in dates.items() if dated is not None}
-    numeric = {c: _as_numbers(frame[c]) for c in frame.columns if c not in skip and c not in text}
-    available = {**{c: v for c, v in numeric.items() if np.isfinite(v).any()}, **lags}
+    available = {}
+    for column in (c for c in frame.columns if c not in skip):
+        numbers, lag = _causal_values(frame[column], stamps, order)
+        if numbers is not None and np.isfinite(numbers).any():
+            available[column] = numbers
+        if lag is not None and np.isfinite(lag).any():
+            available[metric_column(FRESHNESS_LAG, column)] = lag
     watched = _watched_metrics(available, [c for c in frame.columns if c not in skip], metrics)
     values = {name: available[name][order] for name in watched}
     return ArchiveSeries(stamps[order], order, values, frame[timestamp_column])
@@ -341,10 +342,12 @@ def _drivers(verdict: Any) -> list[str]:
 
 def _parse_timestamps(column: pd.Series) -> pd.DatetimeIndex:
     try:
-        stamps = pd.to_datetime(column, utc=True, format="mixed")
+        # ISO 8601 only, as the archive takes them: pandas' "mixed" would drop a zone
+        # name such as EST (five hours off) and read 01/02/2024 as 2 January.
+        stamps = pd.to_datetime(column, utc=True, format="ISO8601")
         if stamps.isna().any():
             raise ValueError("missing")
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
         # Find the first bad row to name it, the archive's own way.
         for position, value in enumerate(column):
             try:
@@ -377,23 +380,55 @@ def _watched_metrics(available: Mapping[str, np.ndarray], columns: list[str], me
     return list(dict.fromkeys(watched))
 
 
-def _as_dates(column: pd.Series) -> pd.DatetimeIndex | None:
-    """A column of ISO 8601 dates as naive UTC, or None when dates are not most of its filled
-    cells. The others (junk, or a sentinel such as 9999-12-31, which is no newest date) are NaT
-    at their rows only: one bad cell, even in a later row, must not silence the column."""
-    parsed, filled = [], 0
+def _causal_values(column: pd.Series, stamps: pd.DatetimeIndex,
+                   order: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """A column's values as numbers and as a freshness lag in hours (input order, NaN where not).
+
+    What a column holds is decided the way the archive decides it (mostly
+    numbers is a metric, :func:`infer_text_fields`; mostly dates is a newest
+    date), but for each row from the rows up to it in time only: junk that
+    takes over a metric later must not silence its earlier rows. A junk
+    cell, or a sentinel such as 9999-12-31 (no newest date), is NaN at its
+    row only.
+    """
+    name = str(column.name)
+    if is_numeric_field(name) or (pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)):
+        return _as_numbers(column), None
+    filled = np.array([not is_missing(value) for value in column])
+    numbers = None
+    if name not in TEXT_FIELDS:
+        numbers = _as_numbers(column)
+        mostly_numbers = _mostly_so_far(np.isfinite(numbers), filled, order)
+        numbers[~mostly_numbers] = np.nan
+    else:
+        mostly_numbers = np.zeros(len(column), dtype=bool)
+    dates = _as_dates(column)
+    mostly_dates = _mostly_so_far(dates.notna(), filled, order) & ~mostly_numbers
+    lag = (stamps - dates).total_seconds().to_numpy() / 3600
+    lag[~mostly_dates] = np.nan
+    return numbers, lag
+
+
+def _mostly_so_far(hits: np.ndarray, filled: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Per row (input order): are hits more than half the filled cells of the rows up to it in time?"""
+    so_far = np.empty(len(hits), dtype=bool)
+    so_far[order] = np.cumsum(hits[order]) * 2 > np.cumsum(filled[order])
+    return so_far
+
+
+def _as_dates(column: pd.Series) -> pd.DatetimeIndex:
+    """A column's ISO 8601 dates as naive UTC, NaT where a cell is none."""
+    parsed = []
     for value in column:
         stamp = None
         # Text from a CSV, or date and datetime objects from a DataFrame (their str() is ISO 8601).
         if not is_missing(value) and not isinstance(value, (bool, int, float, np.number)):
-            filled += 1
             try:
                 stamp = parse_iso_timestamp(str(value))
             except ValueError:
                 stamp = None
         parsed.append(pd.NaT if stamp is None else stamp)
-    dates = pd.DatetimeIndex(parsed)
-    return dates if dates.notna().sum() * 2 > filled else None
+    return pd.DatetimeIndex(parsed)
 
 
 def _as_numbers(column: pd.Series) -> np.ndarray:

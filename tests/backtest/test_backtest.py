@@ -121,7 +121,7 @@ def test_a_word_among_dates_is_missing_at_its_row_but_a_column_of_words_is_text(
     frame.loc[12, "max_key_date"] = "yesterday"
     lag = prepare(frame).values["freshness_lag_hours__max_key_date"]
     assert np.isnan(lag[12]) and np.isfinite(np.delete(lag, 12)).all()
-    frame["max_key_date"] = ["yesterday" if row % 2 else day for row, day in enumerate(frame["max_key_date"])]
+    frame["max_key_date"] = [day if row % 2 else "yesterday" for row, day in enumerate(frame["max_key_date"])]
     assert not any(m.startswith("freshness_lag_hours") for m in prepare(frame).metrics)
     with pytest.raises(BadInputError, match="column 'max_key_date' holds no numbers or dates"):
         prepare(frame, metrics=["max_key_date"])
@@ -138,6 +138,25 @@ def test_a_junk_cell_is_missing_at_its_row_and_no_later_row_changes_an_earlier_v
     assert "rows_created" in verdicts.loc[25, "failed_metrics"]
     assert verdicts.loc[:38, "failed_metrics"].tolist() == clean.loc[:38, "failed_metrics"].tolist()
     assert np.isnan(prepare(spoiled).values["rows_created"][39])
+
+
+def test_junk_that_takes_a_metric_over_later_does_not_silence_its_earlier_rows() -> None:
+    frame = daily_archive(60).assign(error_total=[str(50 + row % 3) for row in range(60)])
+    frame.loc[25, "error_total"] = "500"
+    before = backtest(frame.iloc[:28], detector="robust_z")
+    assert "error_total" in before.loc[25, "failed_metrics"]
+    frame.loc[28:, "error_total"] = "see log"  # most of the column is words once the file ends
+    after = backtest(frame, detector="robust_z")
+    assert after.loc[:27, "failed_metrics"].tolist() == before["failed_metrics"].tolist()
+    assert np.isnan(prepare(frame).values["error_total"][28:]).all()
+
+
+@pytest.mark.parametrize(("stamp", "why"), [("2024-01-05 23:00 EST", "names its time zone"), ("01/02/2024", "ISO 8601")])
+def test_a_timestamp_the_archive_refuses_is_refused_naming_its_row(stamp, why) -> None:
+    frame = daily_archive(20).astype({"timestamp": object})
+    frame.loc[7, "timestamp"] = stamp
+    with pytest.raises(BadInputError, match=f"row 8: field 'timestamp': .*{why}"):
+        prepare(frame)
 
 
 def test_date_and_datetime_columns_of_a_dataframe_are_watched_as_their_lag() -> None:

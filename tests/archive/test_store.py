@@ -497,6 +497,16 @@ def test_extra_text_fields(store):
         store.append(DS, [rec("r2", "2024-01-02", judge="Jones")])
 
 
+def test_text_for_a_field_archived_as_numbers_is_refused_naming_it_and_keeps_the_archive(store):
+    store.append(DS, [rec("r1", "2024-01-01", judge_count=1, comment=None)])
+    with pytest.raises(BadInputError, match=r"update 'r2': field 'judge_count' is archived as a number, got text 'lots'"):
+        store.append(DS, [rec("r2", "2024-01-02", judge_count="lots", rows_created=3)], text_fields=["judge_count"])
+    with pytest.raises(BadInputError, match=r"update 'r3': field 'comment' is archived as a number"):
+        store.append(DS, [rec("r3", "2024-01-03", comment="late")], text_fields=["comment"])
+    assert rows(store, DS, "judge_count") == {"r1": (1.0,)}
+    assert "rows_created" not in column_names(store, DS)  # the refused batch added nothing
+
+
 # ----------------------------------------------------------------- snapshot
 def test_snapshot_is_replaced_with_the_append(store):
     assert store.snapshot(DS) == {}

@@ -260,6 +260,7 @@ class ArchiveStore:
         try:
             with nullcontext(conn) if conn is not None else self._writing(None if annotation else dataset) as conn:
                 table, added = self._ensure_table(conn, dataset, column_types)
+                _refuse_text_in_numbers(dataset, table, coerced)
                 existing = _existing_ids(conn, table, [r[UPDATE_ID] for r in rows])
                 self._upsert(conn, table, rows, keep=(CAPTURED_AT,) if annotation else ())
                 if snapshot is not None:
@@ -498,6 +499,22 @@ def _column_types(records: list[UpdateRecord], text_fields: frozenset[str]) -> d
             else:
                 types.setdefault(name, sa.Double())
     return types
+
+
+def _refuse_text_in_numbers(dataset: str, table: sa.Table, records: list[UpdateRecord]) -> None:
+    """Refuse text for a column the archive holds as numbers, naming the update and field.
+
+    SQLite and PostgreSQL refuse it too, but with a driver error that names
+    neither; raised inside the write, it leaves the archive as it was.
+    """
+    numeric = {column.name for column in table.c if isinstance(column.type, (sa.Numeric, sa.Integer))}
+    for record in records:
+        for name, value in record.values.items():
+            if isinstance(value, str) and name in numeric:
+                raise BadInputError(
+                    f"dataset {dataset!r}, update {record.update_id!r}: field {name!r} is archived as a number, "
+                    f"got text {value!r}; send a number (or nothing), or archive the text under a new field name"
+                )
 
 
 def _existing_ids(conn: Connection, table: sa.Table, ids: list[str]) -> set[str]:

@@ -179,8 +179,9 @@ def test_unreachable_alert_log_is_reported_not_raised(webhook, receiver, checked
     assert report["status"] == "failed" and "${DH_TEST_UNSET_ARCHIVE}" in report["error"]
 
 
-@pytest.mark.parametrize("url", ["ftp://127.0.0.1:{port}/hook", "127.0.0.1:{port}/hook", "hooks.example.org/T0/B0/XXXX"],
-                         ids=["ftp", "no scheme with port", "no scheme"])
+@pytest.mark.parametrize("url", ["ftp://127.0.0.1:{port}/hook", "127.0.0.1:{port}/hook", "hooks.example.org/T0/B0/XXXX",
+                                 "http://[::1:{port}/XXXX"],
+                         ids=["ftp", "no scheme with port", "no scheme", "unparsable"])
 def test_non_http_url_is_a_configuration_error_not_retried(url, webhook, receiver, run_action, alert_log) -> None:
     url = url.format(port=receiver.port)
     report = only_report(run_action(webhook(url)))

@@ -81,7 +81,10 @@ class Secrets:
     def add(self, value: str) -> None:
         """Remember ``value`` (and the forms it takes in URLs and logs) as secret."""
         forms = {value, quote(value, safe=""), requote_uri(value)}
-        parts = urlsplit(value) if "://" in value else None
+        try:
+            parts = urlsplit(value) if "://" in value else None
+        except ValueError:  # "http://[::1/x": checked_url refuses it next, as a configuration error
+            parts = None
         if parts is not None:
             path = parts.path + (f"?{parts.query}" if parts.query else "")
             forms |= {path, requote_uri(path), unquote(path), parts.query}

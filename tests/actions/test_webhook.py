@@ -201,3 +201,10 @@ def test_url_without_host_is_a_configuration_error(webhook, run_action) -> None:
     report = only_report(run_action(webhook("https:///hook")))
     assert (report["status"], report["attempts"]) == ("failed", 0)
     assert "with a host name" in report["error"]
+
+
+def test_url_with_a_port_out_of_range_is_a_configuration_error(webhook, run_action) -> None:
+    report = only_report(run_action(webhook("http://127.0.0.1:99999/XXXX")))
+    assert (report["status"], report["attempts"]) == ("failed", 0)
+    assert "setting 'url' has a port that is not a number from 0 to 65535" in report["error"]
+    assert "XXXX" not in report["error"]

@@ -64,6 +64,10 @@ def url_problem(url: str) -> str | None:
         host = parts.hostname
     except ValueError:
         return "must be an http:// or https:// URL; it cannot be parsed"
+    try:
+        parts.port  # noqa: B018 - urlsplit checks the port only when it is read
+    except ValueError:
+        return "has a port that is not a number from 0 to 65535"
     scheme = parts.scheme.lower()
     if scheme not in HTTP_SCHEMES:
         if "://" not in url or not scheme:

@@ -497,6 +497,12 @@ def test_extra_text_fields(store):
         store.append(DS, [rec("r2", "2024-01-02", judge="Jones")])
 
 
+def test_a_number_for_a_field_archived_as_text_reads_the_same_on_every_backend(store):
+    store.append(DS, [rec("r1", "2024-01-01", judge="Smith")], text_fields=["judge"])
+    store.append(DS, [rec("r2", "2024-01-02", judge=5), rec("r3", "2024-01-03", judge="0.25")])
+    assert rows(store, DS, "judge") == {"r1": ("Smith",), "r2": ("5",), "r3": ("0.25",)}
+
+
 def test_text_for_a_field_archived_as_numbers_is_refused_naming_it_and_keeps_the_archive(store):
     store.append(DS, [rec("r1", "2024-01-01", judge_count=1, comment=None)])
     with pytest.raises(BadInputError, match=r"update 'r2': field 'judge_count' is archived as a number, got text 'lots'"):

@@ -260,7 +260,7 @@ class ArchiveStore:
         try:
             with nullcontext(conn) if conn is not None else self._writing(None if annotation else dataset) as conn:
                 table, added = self._ensure_table(conn, dataset, column_types)
-                _refuse_text_in_numbers(dataset, table, coerced)
+                _fit_to_column_types(dataset, table, rows)
                 existing = _existing_ids(conn, table, [r[UPDATE_ID] for r in rows])
                 self._upsert(conn, table, rows, keep=(CAPTURED_AT,) if annotation else ())
                 if snapshot is not None:
@@ -501,20 +501,31 @@ def _column_types(records: list[UpdateRecord], text_fields: frozenset[str]) -> d
     return types
 
 
-def _refuse_text_in_numbers(dataset: str, table: sa.Table, records: list[UpdateRecord]) -> None:
-    """Refuse text for a column the archive holds as numbers, naming the update and field.
+def _fit_to_column_types(dataset: str, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Check ``rows`` against the archive's column types, naming the update and field.
 
-    SQLite and PostgreSQL refuse it too, but with a driver error that names
-    neither; raised inside the write, it leaves the archive as it was.
+    Text for a number column is refused: SQLite and PostgreSQL refuse it
+    too, but with a driver error that names neither, and raised inside the
+    write it leaves the archive as it was. A number for a text column is
+    written as the text it reads as ("5", not SQLite's "5.0"), so both
+    backends archive the same value.
     """
     numeric = {column.name for column in table.c if isinstance(column.type, (sa.Numeric, sa.Integer))}
-    for record in records:
-        for name, value in record.values.items():
+    text = {column.name for column in table.c if isinstance(column.type, sa.String)}
+    for row in rows:
+        for name, value in row.items():
             if isinstance(value, str) and name in numeric:
                 raise BadInputError(
-                    f"dataset {dataset!r}, update {record.update_id!r}: field {name!r} is archived as a number, "
+                    f"dataset {dataset!r}, update {row[UPDATE_ID]!r}: field {name!r} is archived as a number, "
                     f"got text {value!r}; send a number (or nothing), or archive the text under a new field name"
                 )
+            if isinstance(value, float) and name in text:
+                row[name] = _number_as_text(value)
+
+
+def _number_as_text(value: float) -> str:
+    """``5.0`` as "5", ``0.25`` as "0.25": how the number was most likely written."""
+    return str(int(value)) if value.is_integer() and abs(value) < 2**53 else repr(value)
 
 
 def _existing_ids(conn: Connection, table: sa.Table, ids: list[str]) -> set[str]:

@@ -157,10 +157,12 @@ class DetectorConfig:
 #: suite does not use: a backtest's date column watched as its lag
 #: (:func:`dataset_health.backtest.prepare`), and null or missing counts as
 #: other tools and archives name them (``null_count``, ``null_<column>``,
-#: ``missing_percent``; our ``null_count__<column>``). Nulls that fall are a
-#: fix, not an incident. Prefixes only, matched case-sensitively, so that
+#: ``missing_percent``; our ``null_count__<column>``), and deletes and
+#: duplicate keys as a table diff names them (``rows_removed``,
+#: ``duplicate_keys``). Nulls or deletes that fall are a fix or a quiet day,
+#: not an incident. Prefixes only, matched case-sensitively, so that
 #: ``non_null_count`` (which falls in a null explosion) keeps both directions.
-FOREIGN_UPWARD_METRICS = ("freshness_lag_hours__*", "null_*", "missing_*")
+FOREIGN_UPWARD_METRICS = ("freshness_lag_hours__*", "null_*", "missing_*", "rows_removed", "duplicate_keys")
 
 #: The recommended configuration ("auto"): the consensus z-score with the
 #: parameters of the shipped health suite (``suites/dataset_health_default.json``),

@@ -258,6 +258,12 @@ def test_a_count_of_non_null_values_counts_both_ways() -> None:
     assert DEFAULT_CONFIG.params_for("null_count")["direction"] == "up"
 
 
+def test_deletes_and_duplicate_keys_under_a_table_diffs_names_count_only_upward() -> None:
+    for name in ("rows_removed", "duplicate_keys", "rows_deleted", "duplicate_key_count"):
+        assert DEFAULT_CONFIG.params_for(name)["direction"] == "up", name
+    assert DEFAULT_CONFIG.params_for("rows_added")["direction"] == "both"
+
+
 def test_default_config_runs_the_shipped_suite() -> None:
     """DEFAULT_CONFIG and suites/dataset_health_default.json must say the same.
 

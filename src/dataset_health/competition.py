@@ -298,7 +298,8 @@ def _run(series: ArchiveSeries, config: DetectorConfig, truth: np.ndarray | None
         contestant.skipped = f"{type(exc).__name__}: {exc}"
         return contestant
     contestant.seconds = time.perf_counter() - start
-    contestant.judgements = series.rows * (1 if config.multivariate else len(series.metrics))
+    # A point is one metric value judged, for a multivariate detector too, so ms per point compares.
+    contestant.judgements = series.rows * len(series.metrics)
     contestant.verdicts = finish(series, rows)
     def by_metric(array: np.ndarray) -> pd.DataFrame:
         return pd.DataFrame(series.to_input_order(array), columns=list(series.metrics))

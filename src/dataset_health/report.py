@@ -23,7 +23,7 @@ import pandas as pd
 from dataset_health.competition import CompetitionResult, Contestant
 from dataset_health.docs.charts import LEGEND, metric_chart_svg
 from dataset_health.errors import writing
-from dataset_health.scoring import events
+from dataset_health.scoring import events, warmup_rows
 
 #: Charts per contestant: its metrics with the most alarms.
 CHARTS_PER_DETECTOR = 3
@@ -63,12 +63,14 @@ def render_report(result: CompetitionResult, *, title: str) -> str:
         metrics=list(result.series.metrics),
         labelled=result.labelled,
         events=_events(result),
+        warmup=warmup_rows(result.series.rows),
+        warmup_events=_warmup_events(result),
         columns=[c for c in table.columns if c != "skipped"],
         headers=_HEADERS,
         table=[{k: _fmt(v) for k, v in row.items()} for row in table.to_dict("records")],
         winner=None if winner is None else winner.name,
         sections=sections,
-        legend=LEGEND,
+        legend=LEGEND if result.labelled else tuple(entry for entry in LEGEND if entry[2] != "cross"),
         generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     )
 
@@ -109,6 +111,13 @@ def _chart(result: CompetitionResult, contestant: Contestant, metric: str) -> st
 
 def _events(result: CompetitionResult) -> int | None:
     return None if result.labels is None else len(events(result.labels))
+
+
+def _warmup_events(result: CompetitionResult) -> int:
+    """Labelled incidents wholly inside the warm-up, which no detector is scored on."""
+    if result.labels is None:
+        return 0
+    return sum(stop <= warmup_rows(result.series.rows) for _, stop in events(result.labels))
 
 
 def _fmt(value: Any) -> str:

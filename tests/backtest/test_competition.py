@@ -15,6 +15,7 @@ from dataset_health.detectors import DETECTORS
 from dataset_health.detectors.base import BaseMultivariateDetector, MultivariateVerdict
 from dataset_health.detectors.baselines import DeequOnlineNormal
 from dataset_health.errors import BadInputError, ConfigError, SchemaError
+from dataset_health.report import render_report
 
 from ._archives import labelled_archive
 
@@ -90,7 +91,7 @@ def test_multivariate_detectors_judge_whole_rows(extra_detectors: None) -> None:
     partial = int(np.flatnonzero(labels)[0])
     assert contestant.verdicts.loc[partial, "failed_metrics"] == "rows_created"
     assert contestant.metric_alarms.loc[partial, "rows_created"]
-    assert contestant.judgements == 60
+    assert len(result.series.metrics) > 1 and contestant.judgements == 60 * len(result.series.metrics)
     assert suite_blockers(DetectorConfig("row_max")).startswith("row_max judges several metrics")
 
 
@@ -323,3 +324,21 @@ def test_a_dataset_competes_with_its_own_holidays_setting(store) -> None:
                              settings={"holidays": "us_federal"})
     # The multivariate expectation takes no calendar, so its detectors judge without one here too.
     assert [c.config.params.get("holidays") for c in result.contestants] == ["us_federal", None, None]
+
+
+def test_the_report_says_how_many_incidents_fall_in_the_unscored_warm_up() -> None:
+    frame, labels = labelled_archive(60)
+    labels[2] = 1  # inside the 6-update warm-up: shown, never scored
+    result = compete(frame, labels, detectors=["deequ_online_normal"])
+    assert result.contestants[0].scores["events"] == 2
+    html = render_report(result, title="feed")
+    assert "3 labelled incidents" in html
+    assert "The first 6 updates (min(30, rows/10)) are warm-up and not counted, so 1 of the 3 labelled incidents is not scored" in html
+    assert "Results, best first" in html and "ms per point: milliseconds per metric value judged" in html
+
+
+def test_a_report_without_labels_ranks_alarm_rates_and_draws_no_incidents() -> None:
+    frame, _ = labelled_archive(60)
+    html = render_report(compete(frame, None, detectors=["deequ_online_normal"]), title="feed")
+    assert "Alarm rates, fewest first" in html and "Results, best first" not in html
+    assert "labelled incident" not in html and "not scored" not in html

@@ -67,6 +67,9 @@ def test_anomalies_and_incidents_are_marked_with_their_date_and_value() -> None:
     assert crosses == ["2026-01-11 06:00: 20,010 (labelled incident)", "2026-01-26 06:00: 705 (labelled incident)"]
     # The low value sits lower on the chart than its neighbours (SVG y grows downwards).
     assert float(circles[0].get("cy")) > HEIGHT / 2
+    # An alarm on an incident is drawn over its cross, not hidden under it.
+    marks = [child.tag for child in root if child.tag in (SVG + "circle", SVG + "path")]
+    assert marks == [SVG + "path", SVG + "path", SVG + "circle"]
 
 
 def test_a_constant_metric_is_drawn_mid_axis_on_round_ticks() -> None:

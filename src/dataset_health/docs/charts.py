@@ -34,12 +34,14 @@ LEFT, RIGHT, TOP, BOTTOM = 64, 10, 8, 22  # room for the y labels and the x labe
 Y_TICKS = 5
 MAX_X_LABELS = 8
 
-# What the page says once above its charts: (name, colour, "line" or "dot").
+# What the page says once above its charts: (name, colour, "line", "dot" or
+# "cross"). Alarms are drawn over incidents, so a caught incident shows as a
+# dot inside a cross and a false alarm as a dot alone.
 LEGEND = (
     ("value", VALUE_COLOR, "line"),
     ("expected range", BAND_COLOR, "line"),
     ("anomaly", FAIL_COLOR, "dot"),
-    ("labelled incident", INCIDENT_COLOR, "dot"),
+    ("labelled incident", INCIDENT_COLOR, "cross"),
 )
 
 # Date label spacings from an hour to a year, with how each is written.
@@ -66,12 +68,12 @@ height="{{ height }}" font-family="sans-serif" font-size="10" role="img">
 {% for line in lines %}
 <polyline points="{{ line }}" fill="none" stroke="{{ value_color }}" stroke-width="1.3" stroke-linejoin="round"/>
 {% endfor %}
+{% for mark in incidents %}
+<path d="M{{ mark.x - 5 }},{{ mark.y - 5 }}l10,10m0,-10l-10,10" stroke="{{ incident_color }}" stroke-width="2">\
+<title>{{ mark.title }} (labelled incident)</title></path>
+{% endfor %}
 {% for mark in failed %}
 <circle cx="{{ mark.x }}" cy="{{ mark.y }}" r="3.5" fill="{{ fail_color }}"><title>{{ mark.title }}</title></circle>
-{% endfor %}
-{% for mark in incidents %}
-<path d="M{{ mark.x - 4 }},{{ mark.y - 4 }}l8,8m0,-8l-8,8" stroke="{{ incident_color }}" stroke-width="2">\
-<title>{{ mark.title }} (labelled incident)</title></path>
 {% endfor %}
 </svg>"""
 )

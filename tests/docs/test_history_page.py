@@ -85,6 +85,18 @@ def test_a_check_whose_expectations_only_raised_is_an_error_not_unhealthy(site) 
     assert row["health_status"] == "error" and row["health_failed"] == "rows_created"
 
 
+
+def test_a_failure_without_a_reason_is_named_alone_and_repeated_reasons_once(site) -> None:
+    store, site_dir = site
+    silent = {**verdict("rows_created", fail=True, observed=5.0), "reason": None}
+    stricter = {**verdict("null_fraction__judge", fail=True), "reason": "nulls doubled"}
+    record_verdicts(store, HOSTILE, {"u38": [silent, stricter, stricter]})
+    render_history_site(store, site_dir)
+    html = (site_dir / SITE_FOLDER / page_name(HOSTILE)).read_text()
+    cell = re.search(r'<td>u38</td>.*?<td class="failed">(.*?)</td>', html, re.S).group(1)
+    assert cell == "<div><strong>null_fraction__judge</strong>: nulls doubled</div><div><strong>rows_created</strong></div>"
+
+
 def test_page_lists_checks_latest_first_and_escapes_dataset_strings(site) -> None:
     _, site_dir = site
     html = (site_dir / SITE_FOLDER / page_name(HOSTILE)).read_text()
@@ -94,6 +106,9 @@ def test_page_lists_checks_latest_first_and_escapes_dataset_strings(site) -> Non
     assert "<script>document.title" not in html
     assert "&lt;script&gt;document.title=&#39;pwned&#39;&lt;/script&gt;" in html
     assert "&lt;i&gt;partial&lt;/i&gt; load" in html and "Ada &lt;Admin&gt;" in html
+    # Why the newest update failed, in the detector's words (escaped), on the row of that check only.
+    assert html.count('<td class="failed"><div>') == 1
+    assert "<div><strong>rows_created</strong>: rows_created &lt;b&gt;5.0&lt;/b&gt;</div>" in html
     assert html.count("<svg") == 1  # one judged metric, one chart
     # Self-contained: nothing loaded from elsewhere.
     assert not re.search(r'(src|href)="(https?:)?//', html) and "<link" not in html and "<script" not in html

@@ -121,7 +121,7 @@ def render_history_page(store: ArchiveStore, dataset: str, *, owner: str = "") -
     """The HTML of ``dataset``'s health-history page."""
     history = store.history(dataset)
     verdicts = read_verdicts(store, dataset)
-    timeline = _timeline(history)
+    timeline = _timeline(history, verdicts)
     charts = _charts(history.tail(CHART_WINDOW), verdicts)
     return _templates.get_template("history.html.j2").render(
         dataset=dataset,
@@ -151,22 +151,36 @@ def link_from_gx_index(gx_index: Path) -> None:
     atomic_write_text(gx_index, html)
 
 
-def _timeline(history: pd.DataFrame) -> list[dict[str, Any]]:
+def _timeline(history: pd.DataFrame, verdicts: pd.DataFrame) -> list[dict[str, Any]]:
     if HEALTH_STATUS not in history:
         return []
     checked = history[history[HEALTH_STATUS].notna()].iloc[::-1]
+    reasons = _failure_reasons(verdicts)
     rows = []
     for _, row in checked.iterrows():
+        failed = [m for m in str(row.get(HEALTH_FAILED) or "").split(",") if m]
         rows.append({
             "update_id": row[UPDATE_ID],
             "timestamp": row[TIMESTAMP].strftime("%Y-%m-%d %H:%M"),
             "status": row[HEALTH_STATUS],
-            "failed": [m for m in str(row.get(HEALTH_FAILED) or "").split(",") if m],
+            "failed": [(metric, reasons.get((row[UPDATE_ID], metric), "")) for metric in failed],
             "checked_at": row.get(HEALTH_CHECKED_AT) or "",
             "label": _text(row.get(LABEL)),
             "label_note": _text(row.get(LABEL_NOTE)),
         })
     return rows
+
+
+def _failure_reasons(verdicts: pd.DataFrame) -> dict[tuple[str, str], str]:
+    """(update id, failed metric or expectation) -> the detectors' reasons, as the
+    timeline names them: a reader offline, where GX's own pages do not render
+    (they load their scripts from CDNs), still sees why an update failed."""
+    failed = verdicts[~verdicts["success"].astype(bool)]
+    reasons: dict[tuple[str, str], list[str]] = {}
+    for row in failed.itertuples(index=False):
+        if isinstance(row.reason, str) and row.reason:
+            reasons.setdefault((row.update_id, row.metric or row.expectation), []).append(row.reason)
+    return {key: "; ".join(dict.fromkeys(texts)) for key, texts in reasons.items()}
 
 
 def _charts(history: pd.DataFrame, verdicts: pd.DataFrame) -> list[dict[str, Any]]:

@@ -42,6 +42,12 @@ ENV_PROJECT = "DATASET_HEALTH_PROJECT"
 ENV_ARCHIVE_URL = "DATASET_HEALTH_ARCHIVE_URL"
 
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+#: Owner settings that apply to every channel of the owner that does not set them.
+OWNER_DEFAULTS = ("notify_on", "renotify_after_hours", "docs_base_url")
+#: Every field an ``owner:`` takes; a misspelt one would silently stop the alerts.
+OWNER_FIELDS = frozenset({"name", "email", "opted_in", "channels", *OWNER_DEFAULTS})
 
 
 @dataclass
@@ -142,18 +148,36 @@ def _dataset_config(path: Path, name: str, raw: Any) -> DatasetConfig:
         if raw.get(setting) is not None and not isinstance(raw[setting], str):
             raise ConfigError(f"{path}: dataset {name!r}: field {setting!r} must be one column name; "
                               f"got {raw[setting]!r}")
-    owner = raw.get("owner")
-    if owner is not None and not (isinstance(owner, dict) and owner.get("name")):
-        raise ConfigError(f"{path}: dataset {name!r}: field 'owner' must be a mapping with a 'name'")
     return DatasetConfig(
         name=name,
-        owner=owner,
+        owner=_owner(path, name, raw.get("owner")),
         key_column=raw.get("key_column"),
         freshness_column=raw.get("freshness_column"),
         holidays=_holidays(path, name, raw.get("holidays")),
         timezone=_timezone(path, name, raw.get("timezone")),
         suite=str(raw.get("suite") or DEFAULT_SUITE),
     )
+
+
+def _owner(path: Path, name: str, owner: Any) -> dict[str, Any] | None:
+    """The owner settings, checked: each mistake here would otherwise leave the
+    owner silently unalerted (``chanels:``, ``opted_in: "true"``)."""
+    if owner is None:
+        return None
+    where = f"dataset {name!r}: owner: "
+    if not (isinstance(owner, dict) and isinstance(owner.get("name"), str) and owner["name"].strip()):
+        raise ConfigError(f"{path}: dataset {name!r}: field 'owner' must be a mapping with a 'name'")
+    _refuse_unknown(path, where, owner, set(OWNER_FIELDS))
+    opted_in = owner.get("opted_in")
+    if opted_in is not None and not isinstance(opted_in, bool):
+        raise ConfigError(f"{path}: {where}field 'opted_in' must be true or false (unquoted); got {opted_in!r}")
+    email = owner.get("email")
+    if email is not None and not (isinstance(email, str) and (_EMAIL.fullmatch(email.strip()) or "${" in email)):
+        raise ConfigError(f"{path}: {where}field 'email' must be an address like ada@example.org; got {email!r}")
+    channels = owner.get("channels")
+    if channels is not None and not isinstance(channels, list):
+        raise ConfigError(f"{path}: {where}field 'channels' must be a list of channel settings, each with a 'type'")
+    return owner
 
 
 def _refuse_unknown(path: Path, where: str, raw: dict[str, Any], known: set[str]) -> None:

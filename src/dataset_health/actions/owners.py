@@ -46,7 +46,7 @@ from dataset_health.actions.slack import SlackAlertAction
 from dataset_health.actions.teams import TeamsAlertAction
 from dataset_health.actions.webhook import WebhookAlertAction
 from dataset_health.errors import ConfigError
-from dataset_health.project import Project
+from dataset_health.project import OWNER_DEFAULTS, Project
 
 CHANNEL_TYPES: dict[str, type[OwnerAlertAction]] = {
     "webhook": WebhookAlertAction,
@@ -54,7 +54,6 @@ CHANNEL_TYPES: dict[str, type[OwnerAlertAction]] = {
     "teams": TeamsAlertAction,
     "email": EmailAlertAction,
 }
-OWNER_DEFAULTS = ("notify_on", "renotify_after_hours", "docs_base_url")
 NO_OPTED_IN_OWNER = "no opted-in owner"
 ACTION_PREFIX = "owner_alert"
 _RESERVED = frozenset({"name", "owner", "dataset", "archive_url"})

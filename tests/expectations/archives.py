@@ -24,7 +24,8 @@ def daily_archive(days: int = 70, *, fault: str | None = None, end: str = "2024-
     })
     last = frame.index[-1]
     if fault == "partial_load":
-        frame.loc[last, ["rows_created", "rows_updated"]] *= 0.1
+        for metric in ("rows_created", "rows_updated"):
+            frame.loc[last, metric] = round(frame.loc[last, metric] * 0.1)
     elif fault == "duplicate_load":
         frame.loc[last, "duplicate_key_count"] = frame.loc[last, "rows_created"]
         frame.loc[last, "rows_created"] *= 2

@@ -141,10 +141,14 @@ BAD_VALUES = [  # field, value, error fragment
     ("rows_created", "1e400", "not a finite number"),
     ("rows_created", -5, "cannot be negative"),
     ("rows_created", "-1,000", "cannot be negative"),
-    ("rows_created", "twelve", "could not convert"),
+    ("rows_created", "twelve", "'twelve' is not a number"),
+    ("rows_created", 2.5, "a count must be a whole number"),
+    ("null_count__judge", "1.5", "a count must be a whole number"),
+    ("null_fraction__value", 1.5, "a fraction must be from 0 to 1"),
+    ("null_fraction__value", "-0.1", "a fraction must be from 0 to 1"),
     ("rows_created", True, "boolean"),
     ("rows_created", [1, 2], "not a number"),
-    ("mean__value", "1.5.6", "could not convert"),
+    ("mean__value", "1.5.6", "'1.5.6' is not a number"),
     ("Bad Name", 1, "cannot be an archive column"),
     ("x" * 64, 1, "cannot be an archive column"),
     ("timestamp", "not a time", "not a date and time"),
@@ -165,6 +169,9 @@ COERCED = [  # field, value, stored
     ("mean__value", -273.15, -273.15),
     ("max__value", 1.7e308, 1.7e308),
     ("null_fraction__value", "0.25", 0.25),
+    ("null_fraction__value", 1, 1.0),
+    ("mean__value", 2.5, 2.5),
+    ("rows_created", "24,847.0", 24847.0),
 ]
 
 

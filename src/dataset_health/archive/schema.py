@@ -111,6 +111,18 @@ def is_count_field(name: str) -> bool:
     return name in COUNT_FIELDS or name.startswith(COUNT_PREFIXES)
 
 
+def _out_of_range(name: str, number: float) -> str | None:
+    """Why ``number`` cannot be the value of metric ``name``, or None."""
+    if is_count_field(name):
+        if number < 0:
+            return "a count cannot be negative"
+        if not number.is_integer():
+            return "a count must be a whole number"
+    if name.startswith("null_fraction__") and not 0 <= number <= 1:
+        return "a fraction must be from 0 to 1"
+    return None
+
+
 def is_missing(value: Any) -> bool:
     if value is None or value is pd.NaT or value is pd.NA:
         return True
@@ -133,7 +145,10 @@ def parse_number(value: Any) -> float | None:
         text = value.strip().replace("_", "")
         if _THOUSANDS.match(text):
             text = text.replace(",", "")
-        number = float(text)  # raises ValueError with the text in it
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a number") from None
     else:
         raise ValueError(f"{value!r} is a {type(value).__name__}, not a number")
     if not math.isfinite(number):
@@ -317,8 +332,9 @@ def coerce_record(
             number = parse_number(value)
         except ValueError as exc:
             raise BadInputError(f"{where}: field {name!r}: {exc}") from None
-        if number is not None and number < 0 and is_count_field(name):
-            raise BadInputError(f"{where}: field {name!r}: a count cannot be negative ({value!r})")
+        problem = None if number is None else _out_of_range(name, number)
+        if problem:
+            raise BadInputError(f"{where}: field {name!r}: {problem} ({value!r})")
         values[name] = number
     return UpdateRecord(update_id=update_id, timestamp=timestamp, values=values)
 

@@ -113,6 +113,19 @@ def test_capture_file_then_show_and_export(runner: CliRunner, project_dir: Path,
     assert frame.loc[0, "rows_created"] == 24847
 
 
+def test_an_export_never_replaces_the_project_file_or_the_archive(runner: CliRunner, project_dir: Path,
+                                                                  fixtures_dir: Path) -> None:
+    assert invoke(runner, project_dir, "archive", "import", "feed", str(fixtures_dir / "rows_update_summary.csv")).exit_code == 0
+    config, database = project_dir / "dataset_health.yml", project_dir / "archive.db"
+    before = config.read_bytes(), database.stat().st_size
+    for target, held in ((config, "a dataset-health project file"), (database, "a SQLite database")):
+        result = invoke(runner, project_dir, "archive", "export", "feed", str(target))
+        assert result.exit_code == 2, result.output
+        assert f"it is {held}, which this would overwrite; give another file" in result.output
+    assert (config.read_bytes(), database.stat().st_size) == before
+    assert invoke(runner, project_dir, "archive", "list").output.split() == ["feed"]
+
+
 def test_archive_import_list_and_reimport(runner: CliRunner, project_dir: Path, fixtures_dir: Path) -> None:
     source = fixtures_dir / "rows_update_summary.csv"
     first = invoke(runner, project_dir, "archive", "import", "rt4a-u7gh", str(source))

@@ -43,7 +43,7 @@ from dataset_health.archive.schema import (
 from dataset_health.detector_config import AUTO, DetectorConfig, resolve_config
 from dataset_health.detectors import FAIL, INSUFFICIENT_HISTORY, PASS, Verdict
 from dataset_health.detectors.local_time import local_times
-from dataset_health.errors import BadInputError, ConfigError, SchemaError, writing
+from dataset_health.errors import BadInputError, ConfigError, SchemaError, refuse_overwriting_inputs, writing
 from dataset_health.scoring import score_events
 
 VERDICT_COLUMNS = ("timestamp", "is_anomaly", "status", "score", "failed_metrics")
@@ -150,6 +150,7 @@ def backtest(
     holidays: Any = None,
     timezone: str | None = None,
     progress: bool = False,
+    source: str | None = None,
 ) -> pd.DataFrame:
     """Judge every row of an archive from the rows before it.
 
@@ -175,6 +176,8 @@ def backtest(
         holidays on its clock (default: UTC, as the timestamps are).
     progress : bool, default=False
         Show a progress bar on stderr (when it is a terminal).
+    source : str, optional
+        What the rows came from (``archive CSV 'a.csv'``), to name it in errors.
 
     Returns
     -------
@@ -191,20 +194,31 @@ def backtest(
     ['pass', 'fail']
     """
     config = resolve_config(detector).with_settings({"holidays": holidays})
-    series = prepare(frame, metrics=metrics, timestamp_column=timestamp_column).on_clock(timezone)
+    series = prepare(frame, metrics=metrics, timestamp_column=timestamp_column, source=source).on_clock(timezone)
     rows = row_verdicts(series, config, combine=combine, progress=progress)
     return finish(series, rows)
 
 
-def prepare(frame: pd.DataFrame, *, metrics: list[str] | None = None, timestamp_column: str = TIMESTAMP) -> ArchiveSeries:
+def prepare(frame: pd.DataFrame, *, metrics: list[str] | None = None, timestamp_column: str = TIMESTAMP,
+            source: str | None = None) -> ArchiveSeries:
     """The watched metrics of ``frame`` as floats in time order.
 
     A column of dates (the newest date in the data, such as ``max_key_date``)
     is watched as its freshness lag: the hours from that date to the
     update, named ``freshness_lag_hours__<column>``, the archive's own
     freshness metric. A date that goes back, or stops moving while updates
-    go on, is a stale load; the date itself only grows.
+    go on, is a stale load; the date itself only grows. ``source`` (such as
+    ``archive CSV 'a.csv'``) starts the message of every error about the input.
     """
+    try:
+        return _prepare(frame, metrics=metrics, timestamp_column=timestamp_column)
+    except BadInputError as exc:
+        if source is None:
+            raise
+        raise type(exc)(f"{source}: {exc}") from None
+
+
+def _prepare(frame: pd.DataFrame, *, metrics: list[str] | None, timestamp_column: str) -> ArchiveSeries:
     if timestamp_column not in frame.columns:
         raise SchemaError(f"the archive has no timestamp column {timestamp_column!r}; "
                           f"columns: {', '.join(map(str, frame.columns))}")
@@ -220,6 +234,11 @@ def prepare(frame: pd.DataFrame, *, metrics: list[str] | None = None, timestamp_
             available[column] = numbers
         if lag is not None and np.isfinite(lag).any():
             available[metric_column(FRESHNESS_LAG, column)] = lag
+    keys = [c for c in frame.columns if c in skip]
+    if metrics is not None and set(metrics) & set(keys):
+        key = next(m for m in metrics if m in keys)
+        raise ConfigError(f"column {key!r} is the update's {'time' if key == timestamp_column else 'key'}, "
+                          "not a metric to watch")
     watched = _watched_metrics(available, [c for c in frame.columns if c not in skip], metrics)
     values = {name: available[name][order] for name in watched}
     return ArchiveSeries(stamps[order], order, values, frame[timestamp_column])
@@ -307,9 +326,10 @@ def backtest_csv(
     progress: bool = False,
 ) -> pd.DataFrame:
     """Backtest an archive CSV and write the verdicts CSV; returns the verdicts."""
+    refuse_overwriting_inputs({"verdicts": output}, {"archive": archive})
     frame = read_csv(archive)
     verdicts = backtest(frame, metrics=metrics, detector=detector, timestamp_column=timestamp_column,
-                        holidays=holidays, timezone=timezone, progress=progress)
+                        holidays=holidays, timezone=timezone, progress=progress, source=f"archive CSV {str(archive)!r}")
     with writing(output, what="verdicts", urls=True) as target:
         verdicts.to_csv(target, index=False)
     return verdicts

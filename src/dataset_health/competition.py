@@ -52,7 +52,14 @@ from dataset_health.detector_config import (
     suite_template,
 )
 from dataset_health.detectors import DETECTORS
-from dataset_health.errors import BadInputError, ConfigError, DatasetHealthError, SchemaError, writing
+from dataset_health.errors import (
+    BadInputError,
+    ConfigError,
+    DatasetHealthError,
+    SchemaError,
+    refuse_overwriting_inputs,
+    writing,
+)
 from dataset_health.scoring import alarm_rate, score_events
 
 LABEL_COLUMN = "is_anomaly"
@@ -146,6 +153,7 @@ def compete(
     timestamp_column: str = TIMESTAMP,
     settings: Mapping[str, Any] | None = None,
     progress: bool = False,
+    source: str | None = None,
 ) -> CompetitionResult:
     """Backtest every contestant on ``frame`` and score it.
 
@@ -169,12 +177,14 @@ def compete(
         dataset's clock for every contestant.
     progress : bool, default=False
         Show progress bars on stderr (when it is a terminal).
+    source : str, optional
+        What ``frame`` came from (``archive CSV 'a.csv'``), to name it in errors.
 
     Returns
     -------
     CompetitionResult
     """
-    series = prepare(frame, metrics=metrics, timestamp_column=timestamp_column).on_clock((settings or {}).get("timezone"))
+    series = prepare(frame, metrics=metrics, timestamp_column=timestamp_column, source=source).on_clock((settings or {}).get("timezone"))
     truth = None if labels is None else _label_flags(labels, frame, timestamp_column)
     configs = [resolve_config(spec).with_settings(settings)
                for spec in (default_contestants() if detectors is None else detectors)]
@@ -209,10 +219,12 @@ def compete_csv(
     clock they all read weekdays and hours on."""
     if write_suite is not None and labels is None:
         raise ConfigError("writing the winner's suite needs labels: without them no detector can be called best")
+    refuse_overwriting_inputs({"the report": report, "the suite": write_suite}, {"archive": archive, "labels": labels})
     frame = read_csv(archive)
     label_frame = None if labels is None else read_csv(labels, what="labels")
     result = compete(frame, label_frame, detectors, timestamp_column=timestamp_column,
-                     settings={"holidays": holidays, "timezone": timezone}, progress=progress)
+                     settings={"holidays": holidays, "timezone": timezone}, progress=progress,
+                     source=f"archive CSV {str(archive)!r}")
     _publish(result, Path(archive).name, report=report, write_suite=write_suite)
     return result
 

@@ -70,6 +70,9 @@ def writing(path: str | Path, *, what: str = "", dataset: str | None = None, url
         target: Any = str(path)
     else:
         target = Path(path).expanduser()
+        kept = _not_to_overwrite(target)
+        if kept:
+            raise BadInputError(f"{prefix}it is {kept}, which this would overwrite; give another file")
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
         except (FileExistsError, NotADirectoryError):
@@ -80,6 +83,37 @@ def writing(path: str | Path, *, what: str = "", dataset: str | None = None, url
         yield target
     except OSError as exc:
         raise BadInputError(f"{prefix}{exc.strerror or exc}") from None
+
+
+def refuse_overwriting_inputs(outputs: dict[str, Any], inputs: dict[str, Any]) -> None:
+    """A BadInputError when an output path (``what -> path``) names one of the
+    command's ``inputs``: ``backtest a.csv -o a.csv`` would replace the archive
+    it reads with its verdicts. Checked before any work, not after it."""
+    for what, output in outputs.items():
+        if output is None or "://" in str(output):
+            continue
+        for name, given in inputs.items():
+            if given is not None and "://" not in str(given) and _same_file(Path(output), Path(given)):
+                raise BadInputError(f"cannot write {what} to {str(output)!r}: it is the {name} this reads; "
+                                    "give another file")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    return a.expanduser().resolve() == b.expanduser().resolve()
+
+
+def _not_to_overwrite(target: Path) -> str | None:
+    """What ``target`` holds that no export, report or verdicts file may replace, or None."""
+    if not target.is_file():
+        return None
+    if target.name == "dataset_health.yml":
+        return "a dataset-health project file"
+    try:
+        with target.open("rb") as handle:
+            head = handle.read(16)
+    except OSError:
+        return None  # reported by the write itself
+    return "a SQLite database" if head == b"SQLite format 3\x00" else None
 
 
 def _first_file(folder: Path) -> Path:

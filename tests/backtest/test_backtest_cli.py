@@ -72,15 +72,34 @@ def test_backtest_metrics_option(runner: CliRunner, files, tmp_path: Path) -> No
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--detector", "nope"], "error: unknown detector 'nope'"),
-    (["--metrics", "nope"], "error: the archive has no column 'nope'"),
-    (["--timestamp-column", "when"], "error: the archive has no timestamp column 'when'"),
+    (["--detector", "nope"], "error: unknown detector 'nope'; known: auto (the default), absolute_change"),
+    (["--metrics", "nope"], "error: archive CSV '{archive}': the archive has no column 'nope'"),
+    (["--metrics", "timestamp"], "error: column 'timestamp' is the update's time, not a metric to watch"),
+    (["--timestamp-column", "when"], "error: archive CSV '{archive}': the archive has no timestamp column 'when'"),
 ])
 def test_backtest_errors_are_one_line_and_exit_2(runner: CliRunner, files, tmp_path: Path, args, message) -> None:
     archive, _ = files
     result = runner.invoke(main, ["backtest", str(archive), "-o", str(tmp_path / "v.csv"), *args])
     assert result.exit_code == 2
-    assert result.output.startswith(message) and len(result.output.strip().splitlines()) == 1
+    assert result.output.startswith(message.format(archive=archive)), result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_a_key_column_named_as_a_metric_is_called_a_key(runner: CliRunner, tmp_path: Path) -> None:
+    archive = tmp_path / "a.csv"
+    pd.DataFrame({"timestamp": ["2024-01-01", "2024-01-02"], "update_id": ["u1", "u2"], "rows": [1, 2]}).to_csv(
+        archive, index=False)
+    result = runner.invoke(main, ["backtest", str(archive), "-o", str(tmp_path / "v.csv"), "--metrics", "update_id"])
+    assert result.exit_code == 2
+    assert result.output.strip() == "error: column 'update_id' is the update's key, not a metric to watch"
+
+
+def test_compete_names_the_archive_file_it_cannot_read(runner: CliRunner, tmp_path: Path) -> None:
+    archive = tmp_path / "a.csv"
+    archive.write_text("timestamp,rows\n2024-01-01,1\n01/02/2024,2\n")
+    result = runner.invoke(main, ["compete", str(archive), "--detectors", "zscore"])
+    assert result.exit_code == 2
+    assert result.output.startswith(f"error: archive CSV '{archive}': row 2: field 'timestamp':"), result.output
 
 
 @pytest.mark.parametrize("value", ["nope", "us_federal,", "2024-13-01", "2024-12-24,24/12/2024", " , "])
@@ -115,6 +134,18 @@ def test_compete_says_which_contestants_got_the_calendar_and_where_the_suite_tak
     assert result.exit_code == 0, result.output
     assert "holiday calendar 2024-01-15, 2024-02-19: given to 1 of 3 contestants" in result.output
     assert "set 'holidays: [2024-01-15, 2024-02-19]' for it in dataset_health.yml" in result.output
+
+
+def test_outputs_never_replace_the_files_a_command_reads(runner: CliRunner, files, tmp_path: Path) -> None:
+    archive, labels = files
+    before = archive.read_bytes()
+    result = runner.invoke(main, ["backtest", str(archive), "-o", str(archive)])
+    assert result.exit_code == 2 and "cannot write verdicts to" in result.output
+    assert "it is the archive this reads; give another file" in result.output
+    result = runner.invoke(main, ["compete", str(archive), "--labels", str(labels), "--report", str(labels)])
+    assert result.exit_code == 2 and "cannot write the report to" in result.output
+    assert "it is the labels this reads" in result.output
+    assert archive.read_bytes() == before
 
 
 def test_backtest_of_a_missing_file(runner: CliRunner, tmp_path: Path) -> None:

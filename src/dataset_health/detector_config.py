@@ -100,7 +100,8 @@ class DetectorConfig:
 
     def _build(self, params: Mapping[str, Any]) -> Any:
         if self.detector not in DETECTORS:
-            raise ConfigError(f"unknown detector {self.detector!r}; known: {', '.join(sorted(DETECTORS))}")
+            raise ConfigError(f"unknown detector {self.detector!r}; known: {AUTO} (the default), "
+                              f"{', '.join(sorted(DETECTORS))}")
         try:
             detector = make_detector(self.detector, **params)
             detector._validate_params()  # fail now, not at the first fit deep in a backtest

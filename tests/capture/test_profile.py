@@ -499,3 +499,10 @@ def test_diff_counts():
     assert diff_counts(previous, current) == {"rows_created": 2, "rows_updated": 1, "rows_deleted": 1}
     assert diff_counts({}, current) == {"rows_created": 4, "rows_updated": 0, "rows_deleted": 0}
     assert diff_counts(previous, {}) == {"rows_created": 0, "rows_updated": 0, "rows_deleted": 3}
+
+
+def test_a_mistyped_sqlite_path_is_named_and_no_empty_database_is_left(tmp_path):
+    missing = tmp_path / "nonexist.db"
+    with pytest.raises(CaptureError, match=r"no SQLite database at .*nonexist\.db.* \(from --sql-url\)"):
+        sql_batch(f"sqlite:///{missing}", "filings", dataset=DATASET)
+    assert not missing.exists()

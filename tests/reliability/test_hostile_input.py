@@ -154,6 +154,7 @@ BAD_VALUES = [  # field, value, error fragment
     ("timestamp", "not a time", "not a date and time"),
     ("timestamp", "9999-12-31", "outside the years"),
     ("timestamp", 1700000000, "is a number"),
+    ("timestamp", np.int64(30), "field 'timestamp': 30 is a number"),
     ("timestamp", None, "missing"),
     ("update_id", "  ", "has no 'update_id'"),
 ]

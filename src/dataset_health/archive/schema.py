@@ -189,9 +189,10 @@ def parse_timestamp(value: Any) -> datetime:
             raise ValueError(_not_iso_message(value))
         return _in_range(parsed, value)
     if isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{value!r} is a boolean; {_EXPECTED_TIME}")
+        raise ValueError(f"{bool(value)!r} is a boolean; {_EXPECTED_TIME}")
     if isinstance(value, (int, float, np.integer, np.floating)):
-        raise ValueError(f"{value!r} is a number; {_EXPECTED_TIME}")
+        shown = value.item() if isinstance(value, np.generic) else value  # 30, not np.int64(30)
+        raise ValueError(f"{shown!r} is a number; {_EXPECTED_TIME}")
     if isinstance(value, (datetime, np.datetime64)):
         try:
             stamp = pd.Timestamp(value)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import sqlalchemy as sa
 
 from dataset_health.errors import CaptureError
 
@@ -67,6 +68,10 @@ def file_batch(path: str | Path, *, dataset: str) -> Any:
 
 def sql_batch(url: str, table: str, *, dataset: str, schema: str | None = None) -> Any:
     """A GX batch of a SQL table; its metrics run in the database."""
+    missing = _missing_sqlite_file(url)
+    if missing:
+        # SQLite would create an empty database there, and then find no table in it.
+        raise CaptureError(f"dataset {dataset!r}: no SQLite database at {missing!r} (from --sql-url)")
     try:
         # add_sql tests the connection: a bad URL or a down server fails here.
         source = _ephemeral_context().data_sources.add_sql("dataset_health_capture", connection_string=url)
@@ -74,6 +79,18 @@ def sql_batch(url: str, table: str, *, dataset: str, schema: str | None = None) 
         return asset.add_batch_definition_whole_table("whole").get_batch()
     except Exception as exc:  # GX wraps driver errors in its own types
         raise CaptureError(f"dataset {dataset!r}: cannot read table {table!r}: {_first_line(exc)}") from None
+
+
+def _missing_sqlite_file(url: str) -> str | None:
+    """The path of a SQLite URL's database file when that file does not exist, else None."""
+    try:
+        parsed = sa.make_url(url)
+    except (sa.exc.ArgumentError, ValueError):
+        return None  # reported by GX's connection test, as any bad URL
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or database in ("", ":memory:") or database.startswith("file:"):
+        return None
+    return None if Path(database).expanduser().exists() else database
 
 
 def _first_line(exc: BaseException) -> str:

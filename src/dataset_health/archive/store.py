@@ -398,13 +398,22 @@ class ArchiveStore:
             )
         table = sa.Table(name, sa.MetaData(), autoload_with=conn)
         added = tuple(c for c in column_types if c not in table.c)
-        for column in added:
+        # A field first archived while it was empty got a number column; the
+        # first text for it retypes that column, which holds nothing to lose.
+        retyped = tuple(
+            c for c, kind in column_types.items()
+            if c in table.c and isinstance(kind, sa.String) and _is_number_column(table.c[c])
+            and conn.execute(sa.select(sa.func.count()).where(table.c[c].is_not(None))).scalar() == 0
+        )
+        preparer = conn.dialect.identifier_preparer
+        for column in retyped:
+            conn.exec_driver_sql(f"ALTER TABLE {preparer.quote(name)} DROP COLUMN {preparer.quote(column)}")
+        for column in (*retyped, *added):
             ddl_type = column_types[column].compile(dialect=conn.dialect)
-            preparer = conn.dialect.identifier_preparer
             conn.exec_driver_sql(
                 f"ALTER TABLE {preparer.quote(name)} ADD COLUMN {preparer.quote(column)} {ddl_type}"
             )
-        if added:
+        if added or retyped:
             table = sa.Table(name, sa.MetaData(), autoload_with=conn)
         return table, added
 
@@ -504,13 +513,14 @@ def _column_types(records: list[UpdateRecord], text_fields: frozenset[str]) -> d
 def _fit_to_column_types(dataset: str, table: sa.Table, rows: list[dict[str, Any]]) -> None:
     """Check ``rows`` against the archive's column types, naming the update and field.
 
-    Text for a number column is refused: SQLite and PostgreSQL refuse it
-    too, but with a driver error that names neither, and raised inside the
-    write it leaves the archive as it was. A number for a text column is
-    written as the text it reads as ("5", not SQLite's "5.0"), so both
-    backends archive the same value.
+    Text for a number column that holds numbers is refused: PostgreSQL
+    refuses it too, with a driver error that names neither, and SQLite would
+    keep it in a column read back as numbers. Raised inside the write, it
+    leaves the archive as it was. A number for a text column is written as
+    the text it reads as ("5", not SQLite's "5.0"), so both backends
+    archive the same value.
     """
-    numeric = {column.name for column in table.c if isinstance(column.type, (sa.Numeric, sa.Integer))}
+    numeric = {column.name for column in table.c if _is_number_column(column)}
     text = {column.name for column in table.c if isinstance(column.type, sa.String)}
     for row in rows:
         for name, value in row.items():
@@ -521,6 +531,10 @@ def _fit_to_column_types(dataset: str, table: sa.Table, rows: list[dict[str, Any
                 )
             if isinstance(value, float) and name in text:
                 row[name] = _number_as_text(value)
+
+
+def _is_number_column(column: sa.Column) -> bool:
+    return isinstance(column.type, (sa.Numeric, sa.Integer))
 
 
 def _number_as_text(value: float) -> str:

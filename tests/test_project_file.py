@@ -40,6 +40,12 @@ def test_a_mistake_in_the_project_file_is_named(tmp_path: Path, text: str, messa
     assert "\n" not in str(raised.value)
 
 
+@pytest.mark.parametrize("email", ["ada@example.org", "Ada Byron <ada@example.org>", "ops@mailhost"])
+def test_an_email_a_mail_header_takes_is_taken(tmp_path: Path, email: str) -> None:
+    owner = _load(tmp_path, f"datasets:\n  sales:\n    owner: {{name: Ada, email: '{email}'}}\n").dataset("sales").owner
+    assert owner["email"] == email
+
+
 def test_every_setting_survives_a_save_and_load(tmp_path: Path) -> None:
     project = _load(tmp_path, "archive_url: sqlite:///a.db\ndatasets:\n  sales:\n    key_column: id\n")
     project.datasets["sales"] = DatasetConfig(name="sales", owner={"name": "Ada"}, key_column="id",

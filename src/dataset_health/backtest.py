@@ -368,13 +368,15 @@ def _parse_timestamps(column: pd.Series) -> pd.DatetimeIndex:
         if stamps.isna().any():
             raise ValueError("missing")
     except (ValueError, TypeError, OverflowError):
-        # Find the first bad row to name it, the archive's own way.
+        # Parse row by row, the archive's own way: it names the first bad row,
+        # and it takes what pandas' vectorised ISO 8601 does not (a stray space).
+        parsed = []
         for position, value in enumerate(column):
             try:
-                parse_timestamp(value)
+                parsed.append(parse_timestamp(value))
             except ValueError as exc:
                 raise BadInputError(f"row {position + 1}: field {column.name!r}: {exc}") from None
-        raise BadInputError(f"field {column.name!r} holds values that are not dates and times") from None
+        return pd.DatetimeIndex(parsed)
     return pd.DatetimeIndex(stamps).tz_localize(None)
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+from email.utils import parseaddr
 from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
@@ -42,7 +43,8 @@ ENV_PROJECT = "DATASET_HEALTH_PROJECT"
 ENV_ARCHIVE_URL = "DATASET_HEALTH_ARCHIVE_URL"
 
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# local@domain, no more: an intranet host (ops@mailhost) is an address too.
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 
 #: Owner settings that apply to every channel of the owner that does not set them.
 OWNER_DEFAULTS = ("notify_on", "renotify_after_hours", "docs_base_url")
@@ -172,12 +174,17 @@ def _owner(path: Path, name: str, owner: Any) -> dict[str, Any] | None:
     if opted_in is not None and not isinstance(opted_in, bool):
         raise ConfigError(f"{path}: {where}field 'opted_in' must be true or false (unquoted); got {opted_in!r}")
     email = owner.get("email")
-    if email is not None and not (isinstance(email, str) and (_EMAIL.fullmatch(email.strip()) or "${" in email)):
+    if email is not None and not (isinstance(email, str) and (_is_address(email) or "${" in email)):
         raise ConfigError(f"{path}: {where}field 'email' must be an address like ada@example.org; got {email!r}")
     channels = owner.get("channels")
     if channels is not None and not isinstance(channels, list):
         raise ConfigError(f"{path}: {where}field 'channels' must be a list of channel settings, each with a 'type'")
     return owner
+
+
+def _is_address(text: str) -> bool:
+    """``ada@example.org`` or, as a mail header has it, ``Ada Byron <ada@example.org>``."""
+    return bool(_EMAIL.fullmatch(parseaddr(text)[1]))
 
 
 def _refuse_unknown(path: Path, where: str, raw: dict[str, Any], known: set[str]) -> None:

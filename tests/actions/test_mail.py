@@ -68,6 +68,14 @@ def test_implicit_tls(email_action, smtp_server, run_action) -> None:
     assert len(server.messages) == 1
 
 
+def test_an_address_with_a_display_name_reaches_the_address(email_action, smtp_server, run_action) -> None:
+    server = smtp_server()
+    action = email_action(server.port, username=None, password=None, recipients=["Ada Byron <ada@example.org>"])
+    assert run_action(action)["dataset_health_alert"]["status"] == "sent"
+    [(_, recipients, mail)] = server.messages
+    assert recipients == ["ada@example.org"] and mail["To"] == "Ada Byron <ada@example.org>"
+
+
 def test_transient_reply_is_retried(email_action, smtp_server, run_action) -> None:
     server = smtp_server()
     server.replies.append("421 4.3.2 try again later")

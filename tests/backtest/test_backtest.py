@@ -159,6 +159,14 @@ def test_a_timestamp_the_archive_refuses_is_refused_naming_its_row(stamp, why) -
         prepare(frame)
 
 
+def test_timestamps_the_archive_takes_are_taken_here_too() -> None:
+    frame = daily_archive(20, start="2024-01-01")
+    frame["timestamp"] = frame["timestamp"].str[:10]  # dates only
+    expected = prepare(frame).timestamps
+    frame.loc[7, "timestamp"] += " "  # a stray space, as a hand-edited CSV has
+    assert prepare(frame).timestamps.equals(expected)
+
+
 def test_date_and_datetime_columns_of_a_dataframe_are_watched_as_their_lag() -> None:
     from datetime import date
 

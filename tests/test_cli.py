@@ -260,6 +260,9 @@ def test_compete_on_a_dataset_scores_its_labelled_incidents_like_the_exported_cs
     ids = ArchiveStore(Project.load(project_dir).archive_url).history("feed")["update_id"]
     for row in (30, 44):
         assert invoke(runner, project_dir, "label", "feed", ids[row], "--as", "incident").exit_code == 0
+    database = project_dir / "archive.db"
+    over_archive = invoke(runner, project_dir, "compete", "--dataset", "feed", "--report", str(database))
+    assert over_archive.exit_code == 2 and "it is a SQLite database, which this would overwrite" in over_archive.output
     suite = project_dir / "suites" / "feed.json"  # a new folder
     ours = invoke(runner, project_dir, "compete", "--dataset", "feed", "--write-suite", str(suite))
     assert ours.exit_code == 0, ours.output

@@ -43,7 +43,7 @@ from dataset_health.archive.schema import (
 from dataset_health.detector_config import AUTO, DetectorConfig, resolve_config
 from dataset_health.detectors import FAIL, INSUFFICIENT_HISTORY, PASS, Verdict
 from dataset_health.detectors.local_time import local_times
-from dataset_health.errors import BadInputError, ConfigError, SchemaError, refuse_overwriting_inputs, writing
+from dataset_health.errors import BadInputError, ConfigError, SchemaError, refuse_overwrites, writing
 from dataset_health.scoring import score_events
 
 VERDICT_COLUMNS = ("timestamp", "is_anomaly", "status", "score", "failed_metrics")
@@ -326,7 +326,7 @@ def backtest_csv(
     progress: bool = False,
 ) -> pd.DataFrame:
     """Backtest an archive CSV and write the verdicts CSV; returns the verdicts."""
-    refuse_overwriting_inputs({"verdicts": output}, {"archive": archive})
+    refuse_overwrites({"verdicts": output}, {"archive": archive})
     frame = read_csv(archive)
     verdicts = backtest(frame, metrics=metrics, detector=detector, timestamp_column=timestamp_column,
                         holidays=holidays, timezone=timezone, progress=progress, source=f"archive CSV {str(archive)!r}")

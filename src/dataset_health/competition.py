@@ -57,7 +57,7 @@ from dataset_health.errors import (
     ConfigError,
     DatasetHealthError,
     SchemaError,
-    refuse_overwriting_inputs,
+    refuse_overwrites,
     writing,
 )
 from dataset_health.scoring import alarm_rate, score_events
@@ -219,7 +219,7 @@ def compete_csv(
     clock they all read weekdays and hours on."""
     if write_suite is not None and labels is None:
         raise ConfigError("writing the winner's suite needs labels: without them no detector can be called best")
-    refuse_overwriting_inputs({"the report": report, "the suite": write_suite}, {"archive": archive, "labels": labels})
+    refuse_overwrites({"the report": report, "the suite": write_suite}, {"archive": archive, "labels": labels})
     frame = read_csv(archive)
     label_frame = None if labels is None else read_csv(labels, what="labels")
     result = compete(frame, label_frame, detectors, timestamp_column=timestamp_column,
@@ -248,6 +248,7 @@ def compete_dataset(
     (``DatasetConfig.suite_defaults()``: its holiday calendar), so that each
     contestant judges as the dataset's suite would.
     """
+    refuse_overwrites({"the report": report, "the suite": write_suite})
     frame, labels = labelled_history(store, dataset)
     labelled = bool(labels[LABEL_COLUMN].any())
     if write_suite is not None and not labelled:

@@ -18,6 +18,7 @@ one boundary with ``raise ... from exc`` rather than leaked to the user.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -85,17 +86,25 @@ def writing(path: str | Path, *, what: str = "", dataset: str | None = None, url
         raise BadInputError(f"{prefix}{exc.strerror or exc}") from None
 
 
-def refuse_overwriting_inputs(outputs: dict[str, Any], inputs: dict[str, Any]) -> None:
-    """A BadInputError when an output path (``what -> path``) names one of the
-    command's ``inputs``: ``backtest a.csv -o a.csv`` would replace the archive
-    it reads with its verdicts. Checked before any work, not after it."""
-    for what, output in outputs.items():
-        if output is None or "://" in str(output):
-            continue
-        for name, given in inputs.items():
-            if given is not None and "://" not in str(given) and _same_file(Path(output), Path(given)):
+def refuse_overwrites(outputs: dict[str, Any], inputs: dict[str, Any] | None = None) -> None:
+    """A BadInputError when an output path (``what -> path``) would replace
+    what a long command needs kept: one of its ``inputs`` (``backtest a.csv
+    -o a.csv`` would replace the archive it reads with its verdicts), another
+    of its outputs, the project file or a SQLite database. Checked before any
+    work, not after it."""
+    local = {what: Path(path) for what, path in outputs.items() if path is not None and "://" not in str(path)}
+    for what, output in local.items():
+        for name, given in (inputs or {}).items():
+            if given is not None and "://" not in str(given) and _same_file(output, Path(given)):
                 raise BadInputError(f"cannot write {what} to {str(output)!r}: it is the {name} this reads; "
                                     "give another file")
+        kept = _not_to_overwrite(output.expanduser())
+        if kept:
+            raise BadInputError(f"cannot write {what} to {str(output)!r}: it is {kept}, which this would overwrite; "
+                                "give another file")
+    for (what, output), (other, path) in itertools.combinations(local.items(), 2):
+        if _same_file(output, path):
+            raise BadInputError(f"cannot write {what} and {other} to the same file {str(output)!r}; give two files")
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -148,6 +148,24 @@ def test_outputs_never_replace_the_files_a_command_reads(runner: CliRunner, file
     assert archive.read_bytes() == before
 
 
+def test_the_report_and_suite_never_replace_each_other_or_the_project(runner: CliRunner, files,
+                                                                      tmp_path: Path) -> None:
+    archive, labels = files
+    both = tmp_path / "out.html"
+    result = runner.invoke(main, ["compete", str(archive), "--labels", str(labels),
+                                  "--report", str(both), "--write-suite", str(both)])
+    assert result.exit_code == 2, result.output
+    assert "cannot write the report and the suite to the same file" in result.output
+    project = tmp_path / "dataset_health.yml"
+    project.write_text("datasets: {}\n")
+    report = tmp_path / "report.html"
+    result = runner.invoke(main, ["compete", str(archive), "--labels", str(labels),
+                                  "--report", str(report), "--write-suite", str(project)])
+    assert result.exit_code == 2 and "it is a dataset-health project file" in result.output
+    # refused before the competition ran, so not even the report was written
+    assert not both.exists() and not report.exists() and project.read_text() == "datasets: {}\n"
+
+
 def test_backtest_of_a_missing_file(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(main, ["backtest", str(tmp_path / "no.csv"), "-o", str(tmp_path / "v.csv")])
     assert result.exit_code == 2 and "does not exist" in result.output

@@ -503,6 +503,6 @@ def test_diff_counts():
 
 def test_a_mistyped_sqlite_path_is_named_and_no_empty_database_is_left(tmp_path):
     missing = tmp_path / "nonexist.db"
-    with pytest.raises(CaptureError, match=r"no SQLite database at .*nonexist\.db.* \(from --sql-url\)"):
+    with pytest.raises(CaptureError, match=r"the SQL URL names a SQLite database .*nonexist\.db.* that does not exist"):
         sql_batch(f"sqlite:///{missing}", "filings", dataset=DATASET)
     assert not missing.exists()

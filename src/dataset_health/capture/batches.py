@@ -71,7 +71,7 @@ def sql_batch(url: str, table: str, *, dataset: str, schema: str | None = None) 
     missing = _missing_sqlite_file(url)
     if missing:
         # SQLite would create an empty database there, and then find no table in it.
-        raise CaptureError(f"dataset {dataset!r}: no SQLite database at {missing!r} (from --sql-url)")
+        raise CaptureError(f"dataset {dataset!r}: the SQL URL names a SQLite database {missing!r} that does not exist")
     try:
         # add_sql tests the connection: a bad URL or a down server fails here.
         source = _ephemeral_context().data_sources.add_sql("dataset_health_capture", connection_string=url)

@@ -284,6 +284,7 @@ def test_hundred_thousand_updates_import_and_check_in_reasonable_time(tmp_path: 
 REVIEWED_SQL = {
     ("archive/store.py", 'cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_S * 1000}")'),
     ("archive/store.py", 'f"ALTER TABLE {preparer.quote(name)} ADD COLUMN {preparer.quote(column)} {ddl_type}"'),
+    ("archive/store.py", 'conn.exec_driver_sql(f"ALTER TABLE {preparer.quote(name)} DROP COLUMN {preparer.quote(column)}")'),
 }
 _SQL_CALL = re.compile(r"(exec_driver_sql|execute|sa\.text|text|literal_column)\(\s*$|(exec_driver_sql|execute|sa\.text|"
                        r"literal_column)\(\s*f[\"']")

@@ -71,9 +71,7 @@ def writing(path: str | Path, *, what: str = "", dataset: str | None = None, url
         target: Any = str(path)
     else:
         target = Path(path).expanduser()
-        kept = _not_to_overwrite(target)
-        if kept:
-            raise BadInputError(f"{prefix}it is {kept}, which this would overwrite; give another file")
+        _refuse_if_kept(target, prefix)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
         except (FileExistsError, NotADirectoryError):
@@ -98,10 +96,7 @@ def refuse_overwrites(outputs: dict[str, Any], inputs: dict[str, Any] | None = N
             if given is not None and "://" not in str(given) and _same_file(output, Path(given)):
                 raise BadInputError(f"cannot write {what} to {str(output)!r}: it is the {name} this reads; "
                                     "give another file")
-        kept = _not_to_overwrite(output.expanduser())
-        if kept:
-            raise BadInputError(f"cannot write {what} to {str(output)!r}: it is {kept}, which this would overwrite; "
-                                "give another file")
+        _refuse_if_kept(output.expanduser(), f"cannot write {what} to {str(output)!r}: ")
     for (what, output), (other, path) in itertools.combinations(local.items(), 2):
         if _same_file(output, path):
             raise BadInputError(f"cannot write {what} and {other} to the same file {str(output)!r}; give two files")
@@ -109,6 +104,12 @@ def refuse_overwrites(outputs: dict[str, Any], inputs: dict[str, Any] | None = N
 
 def _same_file(a: Path, b: Path) -> bool:
     return a.expanduser().resolve() == b.expanduser().resolve()
+
+
+def _refuse_if_kept(target: Path, prefix: str) -> None:
+    kept = _not_to_overwrite(target)
+    if kept:
+        raise BadInputError(f"{prefix}it is {kept}, which this would overwrite; give another file")
 
 
 def _not_to_overwrite(target: Path) -> str | None:

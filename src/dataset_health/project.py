@@ -23,9 +23,9 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from email.utils import parseaddr
 from dataclasses import dataclass, field, fields
 from datetime import date
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 

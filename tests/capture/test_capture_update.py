@@ -389,3 +389,41 @@ def test_many_updates_build_a_history(store):
     assert history["row_count"].tolist() == [3, 4, 5]
     assert history["update_id"].tolist() == [(start + timedelta(days=d)).isoformat() for d in range(3)]
     assert history["rows_created"].tolist()[1:] == [1, 1]
+
+
+# ------------------------------------------------- only the newest update
+@pytest.mark.parametrize("key_column", [None, "case id"])
+def test_a_capture_dated_before_the_newest_update_is_refused_and_changes_nothing(store, key_column):
+    capture_update(store, DATASET, batch_of(filings([1, 2, 3])), update_id="r1", timestamp=T1, key_column=key_column)
+    capture_update(store, DATASET, batch_of(filings([1, 2, 3, 4])), update_id="r2", timestamp=T2, key_column=key_column)
+    before = state(store)
+
+    backdated = "2024-03-03T18:00:00"  # between r1 and r2
+    with pytest.raises(BadInputError) as error:
+        capture_update(store, DATASET, batch_of(filings([1])), update_id="late", timestamp=backdated,
+                       key_column=key_column)
+    message = str(error.value)
+    assert repr(DATASET) in message and "'timestamp'" in message and "'r2'" in message
+    assert "2024-03-03 18:00:00" in message
+    assert state(store) == before
+
+
+@pytest.mark.parametrize("key_column", [None, "case id"])
+def test_capturing_an_older_update_again_is_refused(store, key_column):
+    capture_update(store, DATASET, batch_of(filings([1, 2, 3])), update_id="r1", timestamp=T1, key_column=key_column)
+    capture_update(store, DATASET, batch_of(filings([1, 2, 3, 4])), update_id="r2", timestamp=T2, key_column=key_column)
+    before = state(store)
+
+    with pytest.raises(BadInputError, match="update 'r1' is archived and the newest archived update is 'r2'"):
+        capture_update(store, DATASET, batch_of(filings([1])), update_id="r1", timestamp=T1, key_column=key_column)
+    assert state(store) == before
+
+
+def test_the_newest_update_may_be_captured_again_and_a_tie_in_time_is_accepted(store):
+    capture_update(store, DATASET, batch_of(filings([1, 2, 3])), update_id="r1", timestamp=T1, key_column="case id")
+    capture_update(store, DATASET, batch_of(filings([1, 2])), update_id="r2", timestamp=T2, key_column="case id")
+    capture_update(store, DATASET, batch_of(filings([1, 2])), update_id="r2", timestamp=T2, key_column="case id")
+    assert archived(store)["r2"]["rows_deleted"] == 1, "the retry diffs against r1's snapshot, as the first capture did"
+
+    capture_update(store, DATASET, batch_of(filings([1, 2, 5])), update_id="r2b", timestamp=T2, key_column="case id")
+    assert archived(store)["r2b"]["rows_created"] == 1

@@ -10,6 +10,7 @@ from dataset_health.archive.schema import TIMESTAMP, UPDATE_ID, coerce_record, p
 from dataset_health.archive.store import AppendResult, ArchiveStore
 from dataset_health.capture.batches import dataframe_batch, file_batch, spark_batch, sql_batch
 from dataset_health.capture.diff import diff_counts, row_hashes
+from dataset_health.capture.ordering import refuse_unless_newest
 from dataset_health.capture.profile import profile_batch, read_all_rows
 from dataset_health.capture.snapshots import snapshot_to_diff_against
 from dataset_health.errors import BadInputError
@@ -36,7 +37,9 @@ def capture_update(
     of the previous capture (the first keyed capture only records the
     snapshot). Capturing an update again diffs against the same snapshot as
     its first capture did and replaces its row, so a retried task archives
-    the same counts. Everything is computed before the archive is touched,
+    the same counts. The data is as it is now, so the update must be the
+    newest: one given a ``timestamp`` before the newest archived update, or
+    an older update captured again, is refused (BadInputError). Everything is computed before the archive is touched,
     and the row and the new snapshot are written in one transaction.
     """
     now = datetime.now(timezone.utc)
@@ -54,14 +57,17 @@ def capture_update(
     )
     reported = {k: v for k, v in (counts or {}).items() if v is not None}
     record = {UPDATE_ID: update_id or stamp.isoformat(), TIMESTAMP: stamp, **fields}
-    if not key_column:
-        return store.append(dataset, [{**record, **reported}])
-    snapshot = row_hashes(read_all_rows(batch), key_column, dataset=dataset)
+    snapshot = row_hashes(read_all_rows(batch), key_column, dataset=dataset) if key_column else None
     # The id as the archive will store it (stripped), to tell a retry of this update.
     archived_id = coerce_record(dataset, {UPDATE_ID: record[UPDATE_ID], TIMESTAMP: stamp}).update_id
-    # The previous snapshot is read inside the write transaction, so that two
-    # captures at once each diff against the one committed just before them.
+    # The newest update and the previous snapshot are read inside the write
+    # transaction, so that two captures at once each see the one committed
+    # just before them.
     with store.writing(dataset) as conn:
+        # A capture stamped now that loses a race to a concurrent one is not backdated.
+        refuse_unless_newest(conn, dataset, archived_id, stamp if timestamp is not None else None)
+        if snapshot is None:
+            return store.append(dataset, [{**record, **reported}], conn=conn)
         previous = snapshot_to_diff_against(conn, dataset, archived_id)
         # An empty snapshot (the dataset was empty) is still a snapshot to diff against.
         if previous is not None:

@@ -60,6 +60,28 @@ def test_repeats_within_the_interval_need_a_higher_score(last, score, kind) -> N
         assert "not worse" in result.suppressed[0][1]
 
 
+def schema_break(update_id: str) -> ExpectationOutcome:
+    return ExpectationOutcome(
+        expectation="expect_table_schema_to_match_previous_update", metric=None, success=False, status="fail",
+        observed="removed: a", expected=None, lower=None, upper=None, score=None,
+        reason=f"update {update_id} removed: a", update_id=update_id,
+    )
+
+
+def test_a_check_without_a_score_failing_on_another_update_is_alerted_as_a_new_change() -> None:
+    last = {"expect_table_schema_to_match_previous_update": LastNotice("alert", None, NOW - timedelta(hours=1), "u1")}
+    assert plan([schema_break("u2")], last).kind == "alert"
+    # The same update judged again is the change the owner was told about.
+    again = plan([schema_break("u1")], last)
+    assert again.kind is None and "not worse" in again.suppressed[0][1]
+
+
+def test_an_error_on_each_update_is_not_alerted_every_time() -> None:
+    error = ExpectationOutcome("expect_x", "rows", False, "error", None, None, None, None, None, "boom", update_id="u2")
+    last = {"expect_x:rows": LastNotice("alert", None, NOW - timedelta(hours=1), "u1")}
+    assert plan([error], last).kind is None
+
+
 def test_passing_again_after_an_alert_is_a_recovery() -> None:
     result = plan([outcome(True)], {KEY: LastNotice("alert", 8.0, NOW - DAY)}, succeeded=True)
     assert result.kind == "recovery" and [o.metric for o in result.recoveries] == ["rows_created"]
@@ -125,3 +147,11 @@ def test_failed_delivery_does_not_count_as_alerted(action, receiver, run_action,
     receiver.script(*[Reply(500)] * 3)
     assert run_action(action)["dataset_health_alert"]["status"] == "failed"
     assert run_action(action)["dataset_health_alert"]["status"] == "sent"  # not held back as a repeat
+
+
+def test_the_log_remembers_which_update_an_alert_was_about(alert_log) -> None:
+    alert_log.record(
+        [LogEntry(dataset=DATASET, update_id="u039", expectation=KEY, channel="owner_alert_webhook",
+                  kind="alert", status="sent", score=None, attempts=1)]
+    )
+    assert alert_log.last_notices(DATASET, "owner_alert_webhook")[KEY].update_id == "u039"

@@ -176,11 +176,14 @@ class AlertLog:
             )
             .group_by(t.c.expectation)
         )
-        query = sa.select(t.c.expectation, t.c.kind, t.c.score, t.c.sent_at).where(t.c.id.in_(newest))
+        query = sa.select(t.c.expectation, t.c.kind, t.c.score, t.c.sent_at, t.c.update_id).where(t.c.id.in_(newest))
         with self._reading() as conn:
             if conn is None:
                 return {}
-            return {row.expectation: LastNotice(row.kind, row.score, row.sent_at) for row in conn.execute(query)}
+            return {
+                row.expectation: LastNotice(row.kind, row.score, row.sent_at, row.update_id)
+                for row in conn.execute(query)
+            }
 
     def undelivered(self, dataset: str | None = None) -> list[UndeliveredNotice]:
         """Notices not yet delivered everywhere they can be, oldest first.

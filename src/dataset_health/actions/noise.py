@@ -5,8 +5,10 @@ reached that channel for it, as kept in the alert log:
 
 - a failing check is alerted when it was never alerted, or it recovered
   since; when the last alert is older than the re-notify interval; or
-  when it got worse (a higher score than last alerted). Otherwise the
-  repeat is suppressed, and the log says why.
+  when it got worse (a higher score than last alerted); or, for a check
+  with no score (the schema's), when it fails on another update, since
+  each such failure is another change. Otherwise the repeat is
+  suppressed, and the log says why.
 - a passing check whose last notice was an alert gets a recovery notice.
 - a passing check run notifies (a "healthy" notice) only when the channel's
   ``notify_on`` asks for successes.
@@ -35,6 +37,7 @@ class LastNotice:
     kind: Kind
     score: float | None
     sent_at: datetime
+    update_id: str | None = None  # the update the notice was about
 
 
 @dataclass(frozen=True)
@@ -118,8 +121,14 @@ def _why_repeat_is_suppressed(
     score = outcome_score(outcome)
     if score is not None and (last.score is None or score > last.score):
         return None  # worse than what the owner was told
+    if score is None and outcome.status == "fail" and _about_another_update(outcome, last):
+        return None  # nothing to compare: the schema check fails on each change, so this is a new one
     hours = age.total_seconds() / 3600
     return (
         f"alerted {hours:.1f} h ago with score {format_value(last.score)} (not worse); "
         f"re-notify after {format_value(renotify_after.total_seconds() / 3600)} h"
     )
+
+
+def _about_another_update(outcome: ExpectationOutcome, last: LastNotice) -> bool:
+    return outcome.update_id is not None and last.update_id is not None and outcome.update_id != last.update_id

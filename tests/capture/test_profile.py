@@ -480,6 +480,15 @@ def test_a_new_null_does_not_change_the_hash_of_other_rows():
     assert diff_counts(old, new) == {"rows_created": 1, "rows_updated": 0, "rows_deleted": 0}
 
 
+def test_a_junk_cell_that_turns_a_number_column_to_text_changes_only_its_own_row():
+    # What pandas reads from the same CSV before and after one cell became "n/a?".
+    before = pd.DataFrame({"id": [1, 2, 3], "amount": [12.5, 10.0, 7.25]})
+    after = pd.DataFrame({"id": [1, 2, 3], "amount": ["12.50", "10.0", "n/a?"]})
+    old, new = row_hashes(before, "id", dataset=DATASET), row_hashes(after, "id", dataset=DATASET)
+    assert diff_counts(old, new) == {"rows_created": 0, "rows_updated": 1, "rows_deleted": 0}
+    assert old["1"] == new["1"] and old["2"] == new["2"] and old["3"] != new["3"]
+
+
 def test_row_hashes_see_a_changed_value():
     before = pd.DataFrame({"id": ["x", "y"], "n": [1.5, 2.0]})
     after = pd.DataFrame({"id": ["x", "y"], "n": [1.5, 2.5]})

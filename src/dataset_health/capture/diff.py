@@ -10,6 +10,7 @@ same transaction as the update's archive row.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,10 @@ def row_hashes(frame: pd.DataFrame, key_column: str, *, dataset: str) -> dict[st
     return dict(zip(keyed[key_column].map(_as_text), hashes))
 
 
+# A decimal written out in full: no exponent, sign at most a minus.
+_DECIMAL_TEXT = re.compile(r"-?\d+\.\d*")
+
+
 def _as_text(value: Any) -> str:
     # One NULL turns an integer column into floats (1 -> 1.0), and a NULL reads
     # as None, NaN or NaT depending on the dtype: text them alike, so that a new
@@ -36,11 +41,17 @@ def _as_text(value: Any) -> str:
     if value is None or value is pd.NaT or value is pd.NA:
         return ""
     if isinstance(value, (float, np.floating)):
-        if math.isnan(value):
-            return ""
-        if float(value).is_integer():
-            return str(int(value))
+        return "" if math.isnan(value) else _number_text(float(value))
+    # One junk cell makes a reader keep a whole number column as text, "12.50"
+    # where it read 12.5: text a decimal by its value, so that the other rows
+    # keep their hash. (Text such as "1.10" and "1.1" then hashes alike.)
+    if isinstance(value, str) and _DECIMAL_TEXT.fullmatch(value):
+        return _number_text(float(value))
     return str(value)
+
+
+def _number_text(number: float) -> str:
+    return str(int(number)) if number.is_integer() else str(number)
 
 
 def diff_counts(previous: dict[str, str], current: dict[str, str]) -> dict[str, int]:

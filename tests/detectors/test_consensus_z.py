@@ -159,6 +159,54 @@ def test_a_growing_count_judged_only_upward_or_growing_as_usual_passes() -> None
     assert ConsensusZ(direction="up").check(counts, stamps, metric="row_count").status == PASS
 
 
+def _growing_size(rate: float, days: int = 400, seed: int = 0) -> tuple[np.ndarray, pd.DatetimeIndex]:
+    """A table replaced at each load that grows ``rate`` a day, with 2% ups and downs."""
+    rng = np.random.default_rng(seed)
+    stamps = pd.date_range("2024-01-01 06:00", periods=days, freq="D")
+    return 50_000 * (1 + rate) ** np.arange(days) * rng.lognormal(0, 0.02, days), stamps
+
+
+@pytest.mark.parametrize("rate", [0.005, 0.01])
+@pytest.mark.parametrize("factor", [0.5, 1.6])
+def test_a_load_off_a_growth_trend_fails_though_a_year_of_levels_spans_it(rate, factor) -> None:
+    sizes, stamps = _growing_size(rate)
+    assert np.mean(np.diff(sizes) > 0) < 0.9, "not a steady rise: the steps rule does not apply"
+    sizes[-1] = sizes[-2] * factor  # a partial load, or one loaded on top of the last
+    verdict = ConsensusZ().check(sizes, stamps, metric="row_count")
+    assert verdict.status == FAIL, verdict.reason
+    assert "below its trend line's" in verdict.reason if factor < 1 else "above its trend line's" in verdict.reason
+    assert f"trend of +{rate:.2%} a day over 200 past updates" in verdict.reason
+    assert verdict.lower < sizes[-2] * (1 + rate) < verdict.upper  # the band is about the line, not the year
+    assert verdict.upper < 1.3 * verdict.lower
+
+
+def test_healthy_growth_raises_no_alarm_from_its_trend_line() -> None:
+    for rate in (0.001, 0.005, 0.01, 0.02):
+        for seed in range(5):
+            sizes, stamps = _growing_size(rate, seed=seed)
+            for end in range(360, 400, 4):
+                verdict = ConsensusZ().check(sizes[: end + 1], stamps[: end + 1], metric="row_count")
+                assert verdict.status == PASS, (rate, seed, end, verdict.reason)
+
+
+def test_growth_that_levels_off_is_a_change_of_trend_not_an_incident() -> None:
+    sizes, stamps = _growing_size(0.005, seed=1)
+    sizes[-30:] = sizes[-31] * np.random.default_rng(9).lognormal(0, 0.02, 30)  # no growth for a month
+    verdicts = [ConsensusZ().check(sizes[:end], stamps[:end], metric="row_count") for end in range(371, 401)]
+    assert [v.reason for v in verdicts if v.status != PASS] == []
+
+
+def test_a_trend_line_needs_time_stamps_and_a_trend_that_dominates() -> None:
+    sizes, stamps = _growing_size(0.005)
+    sizes[-1] = sizes[-2] * 0.5
+    without_time = ConsensusZ().check(sizes, metric="row_count")
+    assert "trend line" not in without_time.reason
+    # Noise as wide as the growth: no line to leave, judged by level alone.
+    noisy = 50_000 * (1.0005 ** np.arange(400)) * np.random.default_rng(4).lognormal(0, 0.3, 400)
+    noisy[-1] = noisy[-2] * 0.8
+    assert "trend line" not in ConsensusZ().check(noisy, stamps, metric="row_count").reason
+
+
 def test_a_metric_that_dips_now_and_then_is_judged_by_its_level() -> None:
     # Rises at 80% of updates: not a steady trend, so a usual dip passes.
     rng = np.random.default_rng(5)

@@ -43,6 +43,11 @@ falls, or fell as steadily and rises, is judged by that step against its
 past steps as well: after a year of growth a fall by half is inside the
 band of its levels, but far from its usual step.
 
+A metric that follows a clear trend without rising at nearly every update
+(a row count growing 0.5% a day, with ups and downs) is judged by its
+robust trend line too: a load at half its size is inside the band of a
+year of levels, but far off the line (``_off_trend``).
+
 On daily and weekly updates, a value far from the usual one passes when
 the same day of past months was just as far, twice or more: a monthly
 re-sync or full load is a calendar event, like the weekday, not an
@@ -69,6 +74,7 @@ import pandas as pd
 from dataset_health.detectors._count_scales import LINEAR, Scale, sides
 from dataset_health.detectors._reason import band_text, fmt, reason
 from dataset_health.detectors._robust import mad_sigma
+from dataset_health.detectors._trend_line import days_before, fit_trend_line
 from dataset_health.detectors.base import FAIL, PASS, Interval, Verdict
 from dataset_health.detectors.baselines import _SeriesDetector, _directed
 from dataset_health.detectors.cadence import infer_cadence
@@ -107,6 +113,11 @@ _MIN_HELD = 10
 # A metric that rose (or fell) at this share of past updates is judged by its
 # steps when it moves against that: see ``_against_trend``.
 _STEADY_TREND = 0.9
+# A metric whose trend line over its newest updates leaves at most this share
+# of its spread is judged off that line: see ``_off_trend``.
+_TREND_NOISE = 0.25
+_TREND_WINDOW = 200
+_MIN_TREND_HISTORY = 20
 
 
 class ConsensusZ(_SeriesDetector):
@@ -183,8 +194,11 @@ class ConsensusZ(_SeriesDetector):
             return insufficient
         level = self._level_verdict(history, stamps, value, stamp, metric)
         if level.status == FAIL:
-            return level
-        return self._against_trend(history, stamps, value, stamp, metric) or level
+            # Off a clear trend, the line gives the band and reason that fit: a
+            # year of growth makes the level's band span most of it.
+            return self._off_trend(history, stamps, value, stamp, metric) or level
+        return (self._against_trend(history, stamps, value, stamp, metric)
+                or self._off_trend(history, stamps, value, stamp, metric) or level)
 
     def _level_verdict(self, history: np.ndarray, stamps: np.ndarray | None, value: float, stamp: int | None,
                        metric: str) -> Verdict:
@@ -267,6 +281,61 @@ class ConsensusZ(_SeriesDetector):
                f"({band_text(lower, upper)}; steps: {worst.note})")
         return Verdict(FAIL, round(worst.score, 4), float(value), previous + worst.mean, lower, upper,
                        int(history.size), self.name, why)
+
+    def _off_trend(self, history: np.ndarray, stamps: np.ndarray | None, value: float, stamp: int | None,
+                   metric: str) -> Verdict | None:
+        """A fail when a metric that follows a clear trend line left it, and jumped to do so,
+        else None (``_trend_line``).
+
+        A count growing 0.5% a day has a band of levels so wide that a load
+        at half its size passes, and steps too uneven for ``_against_trend``.
+        When a robust line through its newest 200 updates (on the log scale
+        for a positive metric: growth is a rate) takes out at least 3/4 of
+        its spread, the value fails when it is off that line by more than
+        ``sensitivity`` residual deviations and its step from the previous
+        update is as far from the usual step, on the same side: a drift
+        that bends the trend slowly is a change of trend, not an incident.
+        Not for hourly updates, whose daily cycle is wider than a trend's
+        residuals; not for a metric zero at 30% of updates, nor one that
+        rose or fell at nearly every update (``_against_trend`` has those).
+        """
+        if (history.size < max(self.min_history, _MIN_TREND_HISTORY) or stamps is None or stamp is None
+                or getattr(self, "left_out_last_", False)):
+            return None
+        window, at = history[-_TREND_WINDOW:], stamps[-_TREND_WINDOW:]
+        steps = np.diff(window)
+        if (max(np.mean(steps > 0), np.mean(steps < 0)) >= _STEADY_TREND or np.mean(window == 0) >= _ZERO_INFLATED
+                or self._seasonality(at) == "hour_of_day"):
+            return None
+        on_log = self.scale == "auto" and value > 0 and window.min() > 0
+        past, observed = (np.log(window), float(np.log(value))) if on_log else (window, float(value))
+        line = fit_trend_line(past, days_before(at, int(at[-1])))
+        if line is None or line.explains < 1 - _TREND_NOISE:
+            return None
+        day = float(days_before(np.array([stamp]), int(at[-1]))[0])
+        expected = line.at(day)
+        floor = _SPREAD_FLOOR if on_log else _spread_floor(expected)
+        noise = max(line.noise, floor)
+        past_steps = np.diff(past)
+        usual_step = float(np.median(past_steps))
+        step_spread = max(mad_sigma(past_steps, usual_step), floor)
+        off_line = _directed((observed - expected) / noise, self.direction)
+        off_step = _directed((observed - past[-1] - usual_step) / step_spread, self.direction)
+        if min(off_line, off_step) <= self.sensitivity or np.sign(observed - expected) != np.sign(
+                observed - past[-1] - usual_step):
+            return None
+        back = np.exp if on_log else float
+        lower = None if self.direction == "up" else float(back(expected - self.sensitivity * noise))
+        upper = None if self.direction == "down" else float(back(expected + self.sensitivity * noise))
+        if lower is not None and not on_log and lower < 0 <= window.min():
+            lower = 0.0
+        rate = (f"{np.expm1(line.slope):+.2%} a day" if on_log else f"{_signed(line.slope)} a day")
+        note = (f"it follows a trend of {rate} over {window.size} past updates, {off_line:.1f} residual "
+                f"deviations off it, and its step is {off_step:.1f} deviations from the usual step")
+        expected_value = float(back(expected))
+        return Verdict(FAIL, round(min(off_line, off_step), 4), float(value), expected_value, lower, upper,
+                       int(history.size), self.name,
+                       reason(metric, value, expected_value, lower, upper, usual="its trend line's", note=note))
 
     def _sides(self, history: np.ndarray, stamps: np.ndarray | None, value: float, stamp: int | None,
                kind: str | None, days_off: np.ndarray | None, direction: str,

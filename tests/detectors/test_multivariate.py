@@ -88,3 +88,40 @@ def test_pca_reports_which_statistic_and_columns_drove_it() -> None:
 def test_bad_parameters_raise_a_clear_value_error(cls, param: str, value, wanted: str) -> None:
     with pytest.raises(ValueError, match=f"parameter '{param}' must be {wanted}; got {value!r}"):
         cls(**{param: value}).fit(pd.DataFrame({"a": np.arange(30.0)}))
+
+
+@pytest.mark.parametrize("cls", MULTI, ids=lambda c: c.name)
+def test_a_mass_delete_after_an_update_with_a_missing_row_count_fails(cls) -> None:
+    archive = daily_archive(seed=2)
+    frame = metrics(archive).drop(columns="rows_deleted")  # a source that reports no deletes
+    frame.loc[frame.index[-2], "row_count"] = np.nan  # one capture lost the count
+    frame.loc[frame.index[-1], "row_count"] *= 0.8
+    verdict = cls().check(frame, archive["timestamp"], metric="update 120")
+    assert verdict.status == FAIL, verdict.reason
+    assert max(verdict.contributions, key=verdict.contributions.get) == "row_count"
+
+
+@pytest.mark.parametrize("cls", MULTI, ids=lambda c: c.name)
+def test_history_is_read_in_time_order_whatever_the_row_order(cls) -> None:
+    archive = daily_archive(seed=3)
+    frame = metrics(archive)
+    frame.loc[frame.index[-1], "rows_created"] *= 0.1
+    in_order = cls().check(frame, archive["timestamp"])
+    shuffled = np.random.default_rng(0).permutation(len(frame) - 1).tolist() + [len(frame) - 1]
+    mixed = cls().check(frame.iloc[shuffled], archive["timestamp"].iloc[shuffled])
+    assert (mixed.status, mixed.score) == (in_order.status, in_order.score) and mixed.status == FAIL
+
+    walked = cls().walk_forward(frame, archive["timestamp"])
+    walked_mixed = cls().walk_forward(frame.iloc[shuffled], archive["timestamp"].iloc[shuffled])
+    assert [v.status for v in walked_mixed] == [walked[i].status for i in shuffled]
+
+
+@pytest.mark.parametrize("cls", MULTI, ids=lambda c: c.name)
+def test_a_column_the_newest_row_cannot_give_a_number_for_is_named_as_not_judged(cls) -> None:
+    archive = daily_archive()
+    frame = metrics(archive)
+    frame["null_fraction"] = frame["null_fraction"].astype(object)
+    frame.loc[frame.index[-1], "null_fraction"] = "#VALUE!"
+    verdict = cls().check(frame, archive["timestamp"])
+    assert verdict.status == PASS
+    assert verdict.reason.endswith("not judged, no numeric value: null_fraction"), verdict.reason

@@ -138,7 +138,12 @@ class MultivariateDetector(BaseMultivariateDetector):
         if stamps is not None:
             keep &= ~np.asarray(stamps.isna())
         numeric = numeric[keep].reset_index(drop=True)
-        return numeric, None if stamps is None else stamps[keep]
+        if stamps is None:
+            return numeric, None
+        stamps = stamps[keep]
+        # Change columns are measured from the previous update in time, not in the frame.
+        order = np.argsort(np.asarray(stamps.asi8), kind="stable")
+        return numeric.iloc[order].reset_index(drop=True), stamps[order]
 
     def _fit_clean(self, numeric: pd.DataFrame, stamps: pd.DatetimeIndex | None) -> "MultivariateDetector":
         self.history_size_ = len(numeric)
@@ -146,12 +151,15 @@ class MultivariateDetector(BaseMultivariateDetector):
         self.holidays_ = resolve_holidays(self.holidays, stamps)
         present = numeric.notna().mean() >= _MIN_PRESENT if len(numeric) else pd.Series(dtype=bool)
         self.columns_ = [c for c in numeric.columns if present.get(c, False)]
-        self.last_row_ = numeric.iloc[-1] if len(numeric) else pd.Series(dtype=float)
+        # Per column, the newest value it had: a change since a missing value is
+        # measured from the one before it, or a mass delete after a gap would look usual.
+        carried = numeric.ffill()
+        self.last_row_ = carried.iloc[-1] if len(numeric) else pd.Series(dtype=float)
         self.fitted_ = False
         if len(numeric) < max(int(self.min_history), 2) or not self.columns_:
             return self
         groups = self._groups(stamps, len(numeric))
-        previous = numeric.shift(1)
+        previous = carried.shift(1)
         self.column_models_ = [self._column(numeric[c].to_numpy(), previous[c].to_numpy(), groups, c)
                                for c in self.columns_]
         matrix = self._matrix(numeric, previous, groups)[1:]  # the first row has no previous row
@@ -262,6 +270,7 @@ class MultivariateDetector(BaseMultivariateDetector):
             return MultivariateVerdict(INSUFFICIENT_HISTORY, None, None, None, None, None, int(self.history_size_),
                                        self.name, f"{metric} has no numeric value in any of its "
                                        f"{len(self.columns_)} columns", {})
+        unreadable = [c for c in self.columns_ if np.isnan(values.iloc[0][c])]
         previous = pd.DataFrame([self.last_row_.reindex(self.columns_)])
         group = self._groups(None if stamp is None else pd.DatetimeIndex([stamp]), 1)
         z = self._matrix(values, previous, group)
@@ -273,6 +282,10 @@ class MultivariateDetector(BaseMultivariateDetector):
         contributions = {c: round(float(w), 4) for c, w in zip(self.columns_, shares)}
         status = FAIL if score > self.sensitivity else PASS
         reason = self._reason(metric, score, status, values.iloc[0], z[0], shares, int(group[0]))
+        if unreadable:
+            # Judged as usual, which a reader must not take for checked.
+            reason += (f"; not judged, no numeric value: {', '.join(unreadable[:_TOP])}"
+                       + (f" and {len(unreadable) - _TOP} more" if len(unreadable) > _TOP else ""))
         return MultivariateVerdict(status, round(score, 4), round(score, 4), 0.0, None, float(self.sensitivity),
                                    int(self.history_size_), self.name, reason, contributions)
 
@@ -310,6 +323,15 @@ class MultivariateDetector(BaseMultivariateDetector):
                                 for c in pd.DataFrame(frame).columns})
         stamps = as_timestamps(timestamps, len(numeric))
         usable = np.ones(len(numeric), dtype=bool) if exclude is None else ~as_mask(exclude, len(numeric))
+        if stamps is not None and not stamps.is_monotonic_increasing and not stamps.isna().any():
+            # Walk in time order, answer in the frame's: "before t" means earlier in time.
+            order = np.argsort(np.asarray(stamps.asi8), kind="stable")
+            walked = self._walk_forward(numeric.iloc[order].reset_index(drop=True), stamps[order],
+                                        ~usable[order], metric)
+            verdicts: list[MultivariateVerdict] = [None] * len(order)  # type: ignore[list-item]
+            for position, verdict in zip(order, walked):
+                verdicts[position] = verdict
+            return verdicts
         positions = np.flatnonzero(usable)
         verdicts, fitted_at, every = [], None, 1
         for t in range(len(numeric)):
@@ -320,7 +342,7 @@ class MultivariateDetector(BaseMultivariateDetector):
                 self._fit_clean(numeric.iloc[index].reset_index(drop=True), None if stamps is None else stamps[index])
                 fitted_at, every = t, self._refit_interval()
             elif end and positions[end - 1] == t - 1:
-                self.last_row_ = numeric.iloc[t - 1]
+                self.last_row_ = numeric.iloc[t - 1].combine_first(self.last_row_)
                 self.history_size_ += 1
             verdicts.append(self.judge(numeric.iloc[t], None if stamps is None else stamps[t], metric=metric))
         return verdicts

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from _synthetic import daily_archive
 from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 
 from dataset_health.detectors._univariate import UnivariateDetector
 from dataset_health.detectors import (
@@ -26,6 +27,7 @@ from dataset_health.detectors import (
     make_detector,
 )
 from dataset_health.detectors._counts import CountModel, is_discrete_count
+from dataset_health.detectors.baselines import BASELINES
 from dataset_health.detectors.cadence import infer_cadence, period_from_data
 from dataset_health.detectors.calendar import day_kind, resolve_holidays
 
@@ -223,3 +225,10 @@ def test_cadence_and_period_from_timestamps_or_data() -> None:
     assert infer_cadence(missed.to_numpy().astype("datetime64[s]")) == infer_cadence(missed)  # not read as ns
     six_hourly = np.tile([5.0, 9.0, 7.0, 1.0], 30) + np.random.default_rng(0).normal(0, 0.2, 120)
     assert period_from_data(six_hourly, 20) == 4
+
+
+@pytest.mark.parametrize("cls", [*LIBRARY, *BASELINES], ids=lambda c: c.name)
+def test_judging_before_fit_raises_not_fitted_error(cls) -> None:
+    row = pd.Series({"a": 1.0}) if issubclass(cls, BaseMultivariateDetector) else 1.0
+    with pytest.raises(NotFittedError, match=f"This {cls.__name__} instance is not fitted yet"):
+        cls().judge(row)

@@ -27,11 +27,12 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
+from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from dataset_health.detectors._counts import CountModel, is_discrete_count
 from dataset_health.detectors._forest import upper_tail_scale
-from dataset_health.detectors._reason import fmt
+from dataset_health.detectors._reason import counted, fmt
 from dataset_health.detectors._robust import mad_sigma
 from dataset_health.detectors.base import (
     FAIL,
@@ -257,10 +258,11 @@ class MultivariateDetector(BaseMultivariateDetector):
 
     # -------------------------------------------------------------- judge
     def judge(self, row: pd.Series, timestamp: Any = None, *, metric: str = "update") -> MultivariateVerdict:
+        check_is_fitted(self, "fitted_")
         stamp = as_timestamp(timestamp)
         if not self.fitted_:
             needed = max(int(self.min_history), 2)
-            why = (f"{metric} has {self.history_size_} past rows, fewer than the {needed} needed"
+            why = (f"{metric} has {counted(self.history_size_, 'past row')}, fewer than the {needed} needed"
                    if self.columns_ else f"{metric} has no column with enough numeric values")
             return MultivariateVerdict(INSUFFICIENT_HISTORY, None, None, None, None, None,
                                        int(self.history_size_), self.name, why, {})

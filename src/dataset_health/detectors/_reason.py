@@ -18,6 +18,15 @@ def fmt(value: float) -> str:
     return f"{value:.4g}"
 
 
+def counted(number: int, noun: str) -> str:
+    """``1 past value``, ``3 past values``.
+
+    >>> counted(1, "past value"), counted(0, "past row")
+    ('1 past value', '0 past rows')
+    """
+    return f"{number:,} {noun}" + ("" if number == 1 else "s")
+
+
 def band_text(lower: float | None, upper: float | None) -> str:
     if lower is not None and upper is not None:
         return f"expected {fmt(lower)} to {fmt(upper)}"

@@ -27,10 +27,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
+from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from dataset_health.detectors._counts import CountModel, is_discrete_count
-from dataset_health.detectors._reason import reason
+from dataset_health.detectors._reason import counted, reason
 from dataset_health.detectors.base import (
     FAIL,
     INSUFFICIENT_HISTORY,
@@ -243,6 +244,7 @@ class UnivariateDetector(BaseDetector):
 
     # -------------------------------------------------------------- judge
     def judge(self, value: Any, timestamp: Any = None, *, metric: str = "value") -> Verdict:
+        check_is_fitted(self, "history_")
         observed = float(as_float_array([value])[0])
         stamp = as_timestamp(timestamp)
         size = int(self.history_.size)
@@ -250,7 +252,7 @@ class UnivariateDetector(BaseDetector):
         if np.isnan(observed):
             return self._insufficient(observed, size, f"{metric} has no numeric value to judge")
         if size < needed:
-            what = f"{size} past values, fewer than the {needed} needed" + (f" {why}" if why else "")
+            what = f"{counted(size, 'past value')}, fewer than the {needed} needed" + (f" {why}" if why else "")
             return self._insufficient(observed, size, f"{metric} has {what}")
         return self._verdict(observed, self._assess(observed, stamp), size, metric)
 

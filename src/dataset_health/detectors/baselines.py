@@ -33,8 +33,10 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
+from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import ThreadpoolController
 
+from dataset_health.detectors._reason import counted
 from dataset_health.detectors.base import (
     FAIL,
     INSUFFICIENT_HISTORY,
@@ -101,6 +103,7 @@ class _SeriesDetector(BaseDetector):
         return self
 
     def judge(self, value: Any, timestamp: Any = None, *, metric: str = "value") -> Verdict:
+        check_is_fitted(self, "history_")
         observed = float(as_float_array([value])[0])
         stamp = as_timestamp(timestamp)
         return self._verdict(self.history_, self.timestamps_, observed, None if stamp is None else stamp.value, metric)
@@ -147,7 +150,7 @@ class _SeriesDetector(BaseDetector):
         if math.isnan(value):
             why = f"{metric} has no numeric value to judge"
         elif history_size < needed:
-            why = f"{metric} has {history_size} past values, fewer than the {needed} needed"
+            why = f"{metric} has {counted(history_size, 'past value')}, fewer than the {needed} needed"
         else:
             return None
         return Verdict(INSUFFICIENT_HISTORY, None, _none_if_nan(value), None, None, None,

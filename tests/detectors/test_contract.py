@@ -7,6 +7,8 @@ metrics, sparse counts, zeros, level shifts, calendars, cadences.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -59,6 +61,27 @@ def test_a_training_window_below_min_history_is_refused_by_name(cls) -> None:
     data = pd.DataFrame({"a": np.arange(30.0)}) if issubclass(cls, BaseMultivariateDetector) else np.arange(30.0)
     with pytest.raises(ValueError, match=rf"{cls.__name__}: training_window 5 is smaller than min_history 20"):
         detector.fit(data)
+
+
+SEASONAL_NEEDS = [c for c in UNIVARIATE if issubclass(c, UnivariateDetector) and c.name in ("holt_winters", "isolation_forest", "mlp")]
+
+
+@pytest.mark.parametrize("cls", SEASONAL_NEEDS, ids=lambda c: c.name)
+def test_a_training_window_too_small_for_the_model_says_so_and_how_to_fix_it(cls) -> None:
+    archive = daily_archive(days=200)
+    values, stamps = archive["rows_created"], archive["timestamp"]
+    window, rounds = 3, []
+    while len(rounds) < 4:
+        verdict = cls(min_history=2, training_window=window).check(values, stamps, metric="rows_created")
+        rounds.append((window, verdict.status))
+        if verdict.status != INSUFFICIENT_HISTORY:
+            break
+        # The need can grow with the window (a period found in more timestamps): advice is followed again.
+        advice = re.search(r"its training_window of (\d+) never holds that many: set it to (\d+) or more", verdict.reason)
+        assert advice and int(advice.group(1)) == window, verdict.reason
+        window = int(advice.group(2))
+    assert rounds[-1][1] != INSUFFICIENT_HISTORY and len(rounds) <= 3, rounds
+    assert "training_window" not in cls(min_history=2).check(values[:8], stamps[:8]).reason  # too young, not misconfigured
 
 
 @pytest.mark.parametrize("cls", UNIVARIATE, ids=lambda c: c.name)

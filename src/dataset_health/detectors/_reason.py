@@ -27,6 +27,15 @@ def counted(number: int, noun: str) -> str:
     return f"{number:,} {noun}" + ("" if number == 1 else "s")
 
 
+def window_too_small(detector: object, needed: int) -> str:
+    """``"; its training_window of 10 never holds that many: ..."`` when the window is the reason
+    the history will stay too short, else ``""``: that is a setting to change, not data to wait for."""
+    window = getattr(detector, "training_window", None)
+    if window is None or int(window) >= needed:
+        return ""
+    return f"; its training_window of {int(window)} never holds that many: set it to {needed} or more"
+
+
 def band_text(lower: float | None, upper: float | None) -> str:
     if lower is not None and upper is not None:
         return f"expected {fmt(lower)} to {fmt(upper)}"

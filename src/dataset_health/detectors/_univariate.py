@@ -31,7 +31,7 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from dataset_health.detectors._counts import CountModel, is_discrete_count
-from dataset_health.detectors._reason import counted, reason
+from dataset_health.detectors._reason import counted, reason, window_too_small
 from dataset_health.detectors.base import (
     FAIL,
     INSUFFICIENT_HISTORY,
@@ -253,7 +253,7 @@ class UnivariateDetector(BaseDetector):
             return self._insufficient(observed, size, f"{metric} has no numeric value to judge")
         if size < needed:
             what = f"{counted(size, 'past value')}, fewer than the {needed} needed" + (f" {why}" if why else "")
-            return self._insufficient(observed, size, f"{metric} has {what}")
+            return self._insufficient(observed, size, f"{metric} has {what}{window_too_small(self, needed)}")
         return self._verdict(observed, self._assess(observed, stamp), size, metric)
 
     def _assess(self, observed: float, stamp: pd.Timestamp | None) -> Estimate:

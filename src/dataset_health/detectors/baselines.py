@@ -36,7 +36,7 @@ from scipy.optimize import minimize
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import ThreadpoolController
 
-from dataset_health.detectors._reason import counted
+from dataset_health.detectors._reason import counted, window_too_small
 from dataset_health.detectors.base import (
     FAIL,
     INSUFFICIENT_HISTORY,
@@ -150,7 +150,8 @@ class _SeriesDetector(BaseDetector):
         if math.isnan(value):
             why = f"{metric} has no numeric value to judge"
         elif history_size < needed:
-            why = f"{metric} has {counted(history_size, 'past value')}, fewer than the {needed} needed"
+            why = (f"{metric} has {counted(history_size, 'past value')}, fewer than the {needed} needed"
+                   f"{window_too_small(self, needed)}")
         else:
             return None
         return Verdict(INSUFFICIENT_HISTORY, None, _none_if_nan(value), None, None, None,

@@ -255,3 +255,21 @@ def test_judging_before_fit_raises_not_fitted_error(cls) -> None:
     row = pd.Series({"a": 1.0}) if issubclass(cls, BaseMultivariateDetector) else 1.0
     with pytest.raises(NotFittedError, match=f"This {cls.__name__} instance is not fitted yet"):
         cls().judge(row)
+
+
+# Passes that a band cannot show: the value is like past months' same day, or holds a change already judged.
+_EXPLAINED_PASS = ("a monthly event", "which was already as far out")
+
+
+@pytest.mark.parametrize("cls", UNIVARIATE, ids=lambda c: c.name)
+def test_a_value_passes_exactly_when_it_is_inside_its_band(cls) -> None:
+    archive = daily_archive(days=200, seed=4)
+    values = archive["rows_created"].to_numpy().copy()
+    values[[120, 150, 170]] *= [0.3, 2.5, 0.0]  # some failures to judge as well
+    for verdict, value in zip(cls().walk_forward(values, archive["timestamp"]), values):
+        if verdict.status not in (PASS, FAIL) or any(why in verdict.reason for why in _EXPLAINED_PASS):
+            continue
+        lower = -np.inf if verdict.lower is None else verdict.lower
+        upper = np.inf if verdict.upper is None else verdict.upper
+        assert lower <= upper, verdict.reason
+        assert (lower <= value <= upper) == (verdict.status == PASS), verdict.reason

@@ -427,3 +427,28 @@ def test_the_newest_update_may_be_captured_again_and_a_tie_in_time_is_accepted(s
 
     capture_update(store, DATASET, batch_of(filings([1, 2, 5])), update_id="r2b", timestamp=T2, key_column="case id")
     assert archived(store)["r2b"]["rows_created"] == 1
+
+
+def test_after_an_update_labelled_incident_the_next_is_diffed_against_the_data_before_it(store):
+    from dataset_health.archive.verdicts import set_label
+
+    capture_update(store, DATASET, batch_of(filings([1, 2, 3, 4])), update_id="r1", timestamp=T1, key_column="case id")
+    capture_update(store, DATASET, batch_of(filings([])), update_id="r2", timestamp=T2, key_column="case id")
+    assert archived(store)["r2"]["rows_deleted"] == 4  # an empty reload
+    set_label(store, DATASET, "r2", "incident", "empty reload")
+    assert set(store.snapshot(DATASET)) == {"1", "2", "3", "4"}
+
+    capture_update(store, DATASET, batch_of(filings([1, 2, 3, 4, 5])), update_id="r3",
+                   timestamp="2024-03-05T06:00:00", key_column="case id")
+    row = archived(store)["r3"]
+    assert (row["rows_created"], row["rows_updated"], row["rows_deleted"]) == (1, 0, 0)
+
+
+def test_labelling_an_older_update_or_one_as_expected_keeps_the_snapshot(store):
+    from dataset_health.archive.verdicts import set_label
+
+    capture_update(store, DATASET, batch_of(filings([1, 2])), update_id="r1", timestamp=T1, key_column="case id")
+    capture_update(store, DATASET, batch_of(filings([1, 2, 3])), update_id="r2", timestamp=T2, key_column="case id")
+    set_label(store, DATASET, "r1", "incident")
+    set_label(store, DATASET, "r2", "expected")
+    assert set(store.snapshot(DATASET)) == {"1", "2", "3"}

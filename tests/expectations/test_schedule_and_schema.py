@@ -32,7 +32,7 @@ def validate(engine: str, frame: pd.DataFrame, expectation, url: str | None = No
         batch = asset.add_batch_definition_whole_dataframe("all").get_batch(batch_parameters={"dataframe": frame})
     else:
         store = ArchiveStore(url)
-        store.append("feed", frame, text_fields=["schema"])
+        store.append("feed", frame, text_fields=["schema", "label"])
         source = context.data_sources.add_sql("a", connection_string=url)  # generic on purpose: any dialect
         asset = source.add_table_asset(name="t", table_name=store.table_name("feed"))
         batch = asset.add_batch_definition_whole_table("all").get_batch()
@@ -96,6 +96,22 @@ def test_schema_changes_are_named(run, last_schema, allow: str, success: bool, s
     result = run(daily_archive(last_schema=last_schema), ExpectTableSchemaToMatchPreviousUpdate(allow=allow))
     assert result.success is success
     assert says in result.result["details"]["reason"]
+
+
+def test_the_update_after_a_labelled_incident_is_compared_with_the_last_good_one(run) -> None:
+    frame = daily_archive()
+    frame["label"] = None
+    frame.loc[38, ["schema", "label"]] = [json.dumps(SCHEMA[:2]), "incident"]  # a load that lost filed_at
+    result = run(frame, ExpectTableSchemaToMatchPreviousUpdate())
+    assert result.success is True, result.result["details"]["reason"]
+    assert "update r039 has the schema of update r037" in result.result["details"]["reason"]
+    # Unlabelled, the repair is itself a change.
+    frame["label"] = None
+    assert run(frame, ExpectTableSchemaToMatchPreviousUpdate()).success is False
+
+
+def test_a_suite_saved_before_labels_were_read_reads_them() -> None:
+    assert ExpectTableSchemaToMatchPreviousUpdate(columns=["schema"]).columns == ("schema", "label")
 
 
 def test_archive_without_schema_column_is_insufficient_history() -> None:

@@ -124,10 +124,21 @@ def read_verdicts(store: ArchiveStore, dataset: str) -> pd.DataFrame:
 
 
 def set_label(store: ArchiveStore, dataset: str, update_id: str, label: str, note: str | None = None) -> None:
-    """Label an archived update as an ``incident`` or as ``expected`` behaviour."""
+    """Label an archived update as an ``incident`` or as ``expected`` behaviour.
+
+    An incident is left out of training; when it is the newest keyed capture,
+    the snapshot it was diffed against becomes the current one again, so the
+    next capture's created/updated/deleted are counted from before it.
+    """
     if label not in LABELS:
         raise BadInputError(f"dataset {dataset!r}: label must be one of {', '.join(LABELS)}; got {label!r}")
     store.set_values(dataset, update_id, {LABEL: label, LABEL_NOTE: note or ""})
+    if label == INCIDENT:
+        # Imported here: capture builds on this package, not the other way round.
+        from dataset_health.capture.snapshots import restore_snapshot_before
+
+        with store.writing() as conn:
+            restore_snapshot_before(store, conn, dataset, update_id)
 
 
 def labelled_history(store: ArchiveStore, dataset: str) -> tuple[pd.DataFrame, pd.DataFrame]:

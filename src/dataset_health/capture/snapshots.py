@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from dataset_health.archive.schema import slug
-from dataset_health.archive.store import snapshot_table_name
+from dataset_health.archive.store import ArchiveStore, snapshot_table_name
 from dataset_health.errors import ArchiveError
 
 Snapshot = dict[str, str]
@@ -41,6 +41,27 @@ def snapshot_to_diff_against(conn: sa.Connection, dataset: str, update_id: str) 
     except SQLAlchemyError as exc:
         raise ArchiveError(
             f"dataset {dataset!r}: could not read or record the snapshot to diff against: {str(exc).strip().splitlines()[0]}"
+        ) from exc
+
+
+def restore_snapshot_before(store: ArchiveStore, conn: sa.Connection, dataset: str, update_id: str) -> bool:
+    """Make the snapshot that ``update_id`` was diffed against the current one again, when
+    ``update_id`` is the capture that stored the current one; whether it did.
+
+    For an update labelled incident (an empty reload): the next capture is then
+    diffed against the data before the incident, not against the incident, which
+    would make a repaired load look like every row was created anew.
+    """
+    try:
+        recorded = _read_base(conn, dataset)
+        if recorded is None or recorded[0] != update_id or recorded[1] is None:
+            return False
+        store._replace_snapshot(conn, dataset, recorded[1])
+        return True
+    except SQLAlchemyError as exc:
+        raise ArchiveError(
+            f"dataset {dataset!r}: could not restore the snapshot before update {update_id!r}: "
+            f"{str(exc).strip().splitlines()[0]}"
         ) from exc
 
 

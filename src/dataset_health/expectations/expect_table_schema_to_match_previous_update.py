@@ -8,6 +8,7 @@ from great_expectations.compatibility import pydantic
 from great_expectations.expectations.expectation import BatchExpectation
 
 from dataset_health.archive.schema import TIMESTAMP, UPDATE_ID
+from dataset_health.archive.verdicts import INCIDENT, LABEL
 from dataset_health.errors import BadInputError
 from dataset_health.expectations._shared import ArchiveExpectation
 from dataset_health.expectations.metrics import ARCHIVE_ROWS
@@ -35,7 +36,12 @@ class ExpectTableSchemaToMatchPreviousUpdate(ArchiveExpectation, BatchExpectatio
     allow: Literal["none", "additions"] = pydantic.Field(default="none", description=ALLOW_DESCRIPTION)
     timestamp_column: str = pydantic.Field(default=TIMESTAMP, description=TIMESTAMP_COLUMN_DESCRIPTION)
     update_id_column: str = pydantic.Field(default=UPDATE_ID, description=UPDATE_ID_COLUMN_DESCRIPTION)
-    columns: Tuple[str, ...] = (SCHEMA_COLUMN,)
+    columns: Tuple[str, ...] = (SCHEMA_COLUMN, LABEL)
+
+    @pydantic.validator("columns", allow_reuse=True)
+    def _reads_labels(cls, columns: Tuple[str, ...]) -> Tuple[str, ...]:
+        # A suite saved before labels were read asks for the schema alone.
+        return tuple(dict.fromkeys((*columns, LABEL)))
 
     metric_dependencies: ClassVar[Tuple[str, ...]] = (ARCHIVE_ROWS,)
     success_keys: ClassVar[Tuple[str, ...]] = ("allow", "timestamp_column", "update_id_column", "columns")
@@ -52,6 +58,9 @@ class ExpectTableSchemaToMatchPreviousUpdate(ArchiveExpectation, BatchExpectatio
 
     def _validate(self, metrics: dict, runtime_configuration: dict | None = None, execution_engine: Any = None) -> dict:
         rows = [r for r in metrics[ARCHIVE_ROWS] if r.get(SCHEMA_COLUMN)]
+        # An update labelled incident is no schema to keep: the one after a broken
+        # load is compared with the last good one (the newest is judged whatever its label).
+        rows = [r for r in rows[:-1] if r.get(LABEL) != INCIDENT] + rows[-1:]
         if len(rows) < 2:
             details = {"status": "insufficient_history", "history_size": len(rows), "detector": "schema_diff",
                        "reason": "fewer than two updates have a captured schema"}

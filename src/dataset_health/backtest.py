@@ -33,6 +33,7 @@ from dataset_health.archive.schema import (
     KEY_COLUMNS,
     TEXT_FIELDS,
     TIMESTAMP,
+    UPDATE_ID,
     is_missing,
     is_numeric_field,
     metric_column,
@@ -183,8 +184,9 @@ def backtest(
     -------
     DataFrame
         One row per input row, in input order: ``timestamp`` (as given),
-        ``is_anomaly`` (0/1), ``status`` (pass, fail or
-        insufficient_history), ``score`` and ``failed_metrics``.
+        ``update_id`` when the input has one, ``is_anomaly`` (0/1),
+        ``status`` (pass, fail or insufficient_history), ``score`` and
+        ``failed_metrics``.
 
     Examples
     --------
@@ -196,7 +198,10 @@ def backtest(
     config = resolve_config(detector).with_settings({"holidays": holidays})
     series = prepare(frame, metrics=metrics, timestamp_column=timestamp_column, source=source).on_clock(timezone)
     rows = row_verdicts(series, config, combine=combine, progress=progress)
-    return finish(series, rows)
+    verdicts = finish(series, rows)
+    if UPDATE_ID in frame.columns:  # an archive export names its updates: keep the names
+        verdicts.insert(1, UPDATE_ID, frame[UPDATE_ID].to_numpy())
+    return verdicts
 
 
 def prepare(frame: pd.DataFrame, *, metrics: list[str] | None = None, timestamp_column: str = TIMESTAMP,

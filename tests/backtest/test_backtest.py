@@ -296,3 +296,14 @@ def test_configs_round_trip_through_dicts() -> None:
     assert config == DEFAULT_CONFIG
     with pytest.raises(ConfigError, match="unknown key"):
         DetectorConfig.from_dict({"detector": "robust_z", "parms": {}})
+
+
+def test_an_archive_with_update_ids_gets_them_back_beside_each_verdict() -> None:
+    frame, _ = labelled_archive(50)
+    frame.insert(1, "update_id", [f"rev-{i:03d}" for i in range(len(frame))])
+    shuffled = frame.sample(frac=1, random_state=2).reset_index(drop=True)
+    result = backtest(shuffled, detector="elementary_z")
+    assert list(result.columns) == ["timestamp", "update_id", "is_anomaly", "status", "score", "failed_metrics"]
+    assert result["update_id"].tolist() == shuffled["update_id"].tolist()
+    without = backtest(shuffled.drop(columns="update_id"), detector="elementary_z")
+    pd.testing.assert_frame_equal(result.drop(columns="update_id"), without)

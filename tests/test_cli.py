@@ -298,3 +298,22 @@ def test_compete_on_a_dataset_scores_its_labelled_incidents_like_the_exported_cs
 def test_compete_takes_one_archive(runner: CliRunner, project_dir: Path, args: list[str], message: str) -> None:
     result = invoke(runner, project_dir, *args)
     assert result.exit_code == 2 and message in result.output
+
+
+def test_commands_that_read_a_deleted_archive_say_so_and_do_not_leave_an_empty_one(
+        runner: CliRunner, project_dir: Path, tmp_path: Path) -> None:
+    days = pd.date_range("2024-01-01", periods=40, freq="D")
+    pd.DataFrame({"timestamp": days, "rows_created": [1000 + (i % 7) * 10 for i in range(40)]}).to_csv(
+        tmp_path / "history.csv", index=False)
+    assert invoke(runner, project_dir, "archive", "import", "feed", str(tmp_path / "history.csv")).exit_code == 0
+    database = Path(Project.load(project_dir).archive_url.removeprefix("sqlite:///"))
+    assert database.is_file()
+    database.unlink()
+
+    for command in (["check", "feed"], ["archive", "show", "feed"], ["label", "feed", "2024-01-02", "--as", "incident"]):
+        result = invoke(runner, project_dir, *command)
+        assert result.exit_code != 0, (command, result.output)
+        assert f"the archive database {str(database)!r} does not exist" in result.output, (command, result.output)
+        assert not database.exists(), command
+    assert invoke(runner, project_dir, "archive", "list").output == ""
+    assert not database.exists()

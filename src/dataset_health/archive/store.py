@@ -35,6 +35,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -179,6 +180,10 @@ class ArchiveStore:
     def table_name(self, dataset: str) -> str:
         """The archive table of ``dataset``; ConfigError if it has none."""
         if not self.exists(dataset):
+            if self.missing_file:
+                raise ConfigError(f"dataset {dataset!r} has no archive: the archive database "
+                                  f"{self.missing_file!r} does not exist (moved or deleted?); "
+                                  "a capture or an import starts a new one there")
             raise ConfigError(
                 f"dataset {dataset!r} has no archive in {self.safe_url}; "
                 f"known datasets: {', '.join(self.datasets()) or 'none'}"
@@ -287,10 +292,23 @@ class ArchiveStore:
         """The URL with any password hidden, for messages."""
         return sa.make_url(self.url).render_as_string(hide_password=True)
 
+    @property
+    def missing_file(self) -> str | None:
+        """The path of a SQLite archive file that does not exist (yet), else None."""
+        url = self.engine.url
+        path = url.database
+        if self.dialect != "sqlite" or not path or path == ":memory:" or url.query.get("uri"):
+            return None
+        return None if Path(path).exists() else path
+
     @contextmanager
     def _reading(self) -> Iterator[Connection]:
+        # Connecting creates a SQLite file: a read of a moved or deleted archive
+        # would leave an empty one behind for the next capture to fill, history
+        # silently gone. Such a read sees an empty database instead.
+        engine = sa.create_engine("sqlite://") if self.missing_file else self.engine
         try:
-            with self.engine.connect() as conn:
+            with engine.connect() as conn:
                 yield conn
         except SQLAlchemyError as exc:
             raise ArchiveError(

@@ -399,8 +399,8 @@ def backtest_command(archive_csv: Path, output: Path, metrics: str | None, detec
                      holidays: Any, timezone: str | None) -> None:
     """Judge every update of ARCHIVE_CSV from the updates before it (walk-forward).
 
-    Writes timestamp, is_anomaly (0/1), status, score and failed_metrics
-    for every row.
+    Writes timestamp, update_id (when the archive has one), is_anomaly
+    (0/1), status, score and failed_metrics for every row.
     """
     from dataset_health.backtest import backtest_csv
 

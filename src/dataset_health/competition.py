@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from tqdm import tqdm
 
 from dataset_health.archive.schema import TIMESTAMP, UPDATE_ID
 from dataset_health.archive.store import ArchiveStore
@@ -63,6 +65,8 @@ from dataset_health.errors import (
 from dataset_health.scoring import alarm_rate, score_events
 
 LABEL_COLUMN = "is_anomaly"
+# Judgements (contestants x updates x metrics) from which a competition warns that it takes minutes.
+_LONG_RUN = 200_000
 
 
 @dataclass
@@ -192,7 +196,17 @@ def compete(
     repeated = {n for n in names if names.count(n) > 1}
     if repeated:
         raise ConfigError(f"two contestants are named {sorted(repeated)[0]!r}; give one a 'label'")
-    contestants = [_run(series, config, truth, progress=progress) for config in configs]
+    judgements = len(configs) * series.rows * len(series.metrics)
+    if progress and judgements >= _LONG_RUN:
+        # Minutes of bars with no end in sight: say what is coming, and how to cut it.
+        print(f"compete: {len(configs)} contestants judge {series.rows:,} updates x {len(series.metrics)} metrics "
+              f"({judgements:,} judgements); at 1 to 10 ms each this takes minutes. "
+              "--detectors NAMES runs fewer.", file=sys.stderr)
+    bar = tqdm(configs, desc="compete", unit="contestant", disable=None if progress else True)
+    contestants = []
+    for config in bar:
+        bar.set_postfix_str(config.name)
+        contestants.append(_run(series, config, truth, progress=progress))
     return CompetitionResult(series, truth, contestants)
 
 

@@ -342,3 +342,20 @@ def test_a_report_without_labels_ranks_alarm_rates_and_draws_no_incidents() -> N
     html = render_report(compete(frame, None, detectors=["deequ_online_normal"]), title="feed")
     assert "Alarm rates, fewest first" in html and "Results, best first" not in html
     assert "labelled incident" not in html and "not scored" not in html
+
+
+def test_a_long_competition_says_up_front_how_much_it_will_judge(monkeypatch, capsys) -> None:
+    import dataset_health.competition as competition
+
+    frame, _ = labelled_archive(40)
+    watched = len(compete(frame, detectors=FAST[:1]).series.metrics)
+    compete(frame, detectors=FAST, progress=True)
+    assert "compete:" not in capsys.readouterr().err  # a short one just runs
+
+    monkeypatch.setattr(competition, "_LONG_RUN", 10)
+    compete(frame, detectors=FAST, progress=True)
+    err = capsys.readouterr().err
+    assert f"compete: 3 contestants judge 40 updates x {watched} metrics ({3 * 40 * watched:,} judgements)" in err
+    assert "--detectors NAMES runs fewer" in err
+    compete(frame, detectors=FAST)  # no progress asked: nothing said
+    assert capsys.readouterr().err == ""

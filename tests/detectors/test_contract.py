@@ -273,3 +273,11 @@ def test_a_value_passes_exactly_when_it_is_inside_its_band(cls) -> None:
         upper = np.inf if verdict.upper is None else verdict.upper
         assert lower <= upper, verdict.reason
         assert (lower <= value <= upper) == (verdict.status == PASS), verdict.reason
+
+
+def test_a_reason_says_times_the_usual_from_ten_times_up() -> None:
+    from dataset_health.detectors._reason import reason
+
+    assert reason("rows_deleted", 48_210, 100, 0, 400) == "rows_deleted 48,210 is 482 times the usual 100 (expected 0 to 400)"
+    assert reason("rows_deleted", 990, 100, 0, 400).startswith("rows_deleted 990 is 890% above the usual 100")
+    assert reason("rows_created", 705, 21_400, 18_708, 24_022).startswith("rows_created 705 is 97% below")

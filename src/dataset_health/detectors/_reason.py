@@ -18,6 +18,10 @@ def fmt(value: float) -> str:
     return f"{value:.4g}"
 
 
+# From this many times the usual value up, a reason says "N times", not a percentage.
+_TIMES = 10
+
+
 def counted(number: int, noun: str) -> str:
     """``1 past value``, ``3 past values``.
 
@@ -58,6 +62,8 @@ def reason(
 ) -> str:
     """``rows_created 705 is 96% below the usual Monday 21,400 (expected 18,708 to 24,022)``.
 
+    From ten times the usual value up: ``rows_deleted 48,210 is 482 times the usual 100 (...)``.
+
     ``usual`` names the reference ("the usual Monday", "the forecast");
     ``note`` adds why the band is what it is ("constant for 56 updates").
     A value within half a percent of the usual one is "in line" with it,
@@ -66,6 +72,9 @@ def reason(
     outside = (lower is not None and observed < lower) or (upper is not None and observed > upper)
     if not outside and (observed == expected or (expected and abs(observed - expected) / abs(expected) < 0.005)):
         relation = f"in line with {usual} {fmt(expected)}"
+    elif expected and expected > 0 and observed >= _TIMES * expected:
+        # "54,000% above" reads as noise; "540 times" is what a person says.
+        relation = f"{fmt(observed / expected)} times {usual} {fmt(expected)}"
     elif expected:
         change = (observed - expected) / abs(expected) * 100
         side = "above" if change > 0 else "below"

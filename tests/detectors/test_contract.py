@@ -281,3 +281,24 @@ def test_a_reason_says_times_the_usual_from_ten_times_up() -> None:
     assert reason("rows_deleted", 48_210, 100, 0, 400) == "rows_deleted 48,210 is 482 times the usual 100 (expected 0 to 400)"
     assert reason("rows_deleted", 990, 100, 0, 400).startswith("rows_deleted 990 is 890% above the usual 100")
     assert reason("rows_created", 705, 21_400, 18_708, 24_022).startswith("rows_created 705 is 97% below")
+
+
+@pytest.mark.parametrize("cls", UNIVARIATE, ids=lambda c: c.name)
+def test_a_negative_value_of_a_metric_never_negative_before_gets_a_band_that_agrees(cls) -> None:
+    stamps = pd.date_range("2024-01-01", periods=61, freq="D")
+    noisy = np.random.default_rng(0).normal(10, 5, 60).clip(0)  # wide enough that some detectors pass -2
+    verdict = cls().check(np.append(noisy, -2.0), stamps, metric="lag_hours")
+    if verdict.status in (PASS, FAIL):
+        lower = -np.inf if verdict.lower is None else verdict.lower
+        assert (lower <= -2.0) == (verdict.status == PASS), verdict.reason
+
+
+@pytest.mark.parametrize("cls", UNIVARIATE, ids=lambda c: c.name)
+def test_a_constant_metric_fails_exactly_outside_its_band(cls) -> None:
+    stamps = pd.date_range("2024-01-01", periods=61, freq="D")
+    band = cls().check(np.append(np.full(60, 7.0), 7.0001), stamps, metric="column_count")
+    assert band.status == PASS
+    for value in (band.upper * 0.999 + 7.0 * 0.001, band.upper * 1.001, band.lower * 1.003, band.lower * 0.997):
+        verdict = cls().check(np.append(np.full(60, 7.0), value), stamps, metric="column_count")
+        inside = verdict.lower <= value <= verdict.upper
+        assert inside == (verdict.status == PASS), (value, verdict.reason)

@@ -296,8 +296,10 @@ class UnivariateDetector(BaseDetector):
         score = {"both": abs(signed), "up": max(signed, 0.0), "down": max(-signed, 0.0)}[self.direction]
         lower = None if self.direction == "up" else estimate.lower
         upper = None if self.direction == "down" else estimate.upper
-        if lower is not None and self.history_.min() >= 0:
-            lower = max(lower, 0.0)  # the band of a non-negative metric stops at zero
+        if lower is not None and self.history_.min() >= 0 and observed >= 0:
+            # The band of a non-negative metric stops at zero, unless the value itself is
+            # below it: a band ending at 0 would contradict a negative value that passes.
+            lower = max(lower, 0.0)
         status = FAIL if score > self.sensitivity else PASS
         why = reason(metric, observed, estimate.expected, lower, upper, usual=estimate.usual, note=estimate.note)
         return Verdict(status, round(float(score), 4), observed, float(estimate.expected),
@@ -307,7 +309,9 @@ class UnivariateDetector(BaseDetector):
     # ----------------------------------------------------- shared models
     def _constant_estimate(self, observed: float) -> Estimate:
         level = float(self.history_[0])
-        floor = self._raw_floor(max(abs(level), abs(observed)))
+        # The band's own floor, so that the status and the band agree; a metric
+        # constant at 0 has none, and a move off it is scored by its own size.
+        floor = self._raw_floor(abs(level)) or self._raw_floor(abs(observed))
         signed = (observed - level) / floor if floor > 0 else 0.0
         margin = self.sensitivity * self._raw_floor(abs(level))
         return Estimate(signed, level, level - margin, level + margin,

@@ -327,7 +327,7 @@ class ConsensusZ(_SeriesDetector):
         back = np.exp if on_log else float
         lower = None if self.direction == "up" else float(back(expected - self.sensitivity * noise))
         upper = None if self.direction == "down" else float(back(expected + self.sensitivity * noise))
-        if lower is not None and not on_log and lower < 0 <= window.min():
+        if lower is not None and not on_log and lower < 0 <= min(window.min(), value):
             lower = 0.0
         rate = (f"{np.expm1(line.slope):+.2%} a day" if on_log else f"{_signed(line.slope)} a day")
         note = (f"it follows a trend of {rate} over {window.size} past updates, {off_line:.1f} residual "
@@ -378,7 +378,7 @@ class ConsensusZ(_SeriesDetector):
             return judged
         score, mean, widest = judged.score, judged.mean, max(judged.scales)
         lower = None if direction == "up" else mean - self.sensitivity * widest
-        if lower is not None and lower < 0 <= past.min() and not steps:
+        if lower is not None and lower < 0 <= min(past.min(), observed) and not steps:
             lower = 0.0  # a count or a fraction never was negative: say so, not "expected -3,500 to ..."
         upper = None if direction == "down" else mean + self.sensitivity * widest
         status = FAIL if score > self.sensitivity else PASS

@@ -74,7 +74,7 @@ def reason(
         relation = f"in line with {usual} {fmt(expected)}"
     elif expected and expected > 0 and observed >= _TIMES * expected:
         # "54,000% above" reads as noise; "540 times" is what a person says.
-        relation = f"{fmt(observed / expected)} times {usual} {fmt(expected)}"
+        relation = f"{observed / expected:,.0f} times {usual} {fmt(expected)}"
     elif expected:
         change = (observed - expected) / abs(expected) * 100
         side = "above" if change > 0 else "below"

@@ -187,7 +187,7 @@ class AbsoluteChange(_ChangeDetector):
     --------
     >>> nulls = [0.020, 0.021, 0.019, 0.022, 0.020, 0.018, 0.021, 0.70]
     >>> print(AbsoluteChange(min_history=5).check(nulls, metric="null_fraction").reason)
-    null_fraction 0.7 is 3315% above the expected 0.0205 (expected 0.0116 to 0.0294; from the previous update, 0.021, plus the usual change)
+    null_fraction 0.7 is 34 times the expected 0.0205 (expected 0.0116 to 0.0294; from the previous update, 0.021, plus the usual change)
     """
 
     name: ClassVar[str] = "absolute_change"

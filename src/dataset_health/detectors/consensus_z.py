@@ -65,7 +65,6 @@ and 5% of the time passes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, ClassVar
 
 import numpy as np
@@ -77,31 +76,23 @@ from dataset_health.detectors._robust import mad_sigma
 from dataset_health.detectors._trend_line import days_before, fit_trend_line
 from dataset_health.detectors.base import FAIL, PASS, Interval, Verdict
 from dataset_health.detectors.baselines import _SeriesDetector, _directed
-from dataset_health.detectors.cadence import infer_cadence
-from dataset_health.detectors.calendar import HOLIDAYS_CONSTRAINT, resolve_holidays
+from dataset_health.detectors._phases import MIN_PHASE_HISTORY, Season, auto_seasonality, holiday_days
+from dataset_health.detectors.calendar import HOLIDAYS_CONSTRAINT
 
 _NS_PER_HOUR = 3_600 * 10**9
 _NS_PER_DAY = 24 * _NS_PER_HOUR
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 # The update rhythm is read from this many of the newest updates: a dataset
 # that moved from daily to hourly runs is judged by its current rhythm.
 _CADENCE_SPAN = 200
-# A phase needs this many past values before its view counts; until then
-# the value is judged against all history alone.
-_MIN_PHASE_HISTORY = 3
 _SPREAD_FLOOR = 1e-3
 # A metric zero this often is zero-inflated; a zero this common among like updates is usual.
 _ZERO_INFLATED = 0.3
 _ZERO_COMMON = 0.05
-_DAY_OFF = 7  # the phase of holidays, judged with weekends
 # A monthly event (a re-sync on the 1st) needs this many past months alike;
 # their spread is floored at this share of their mean.
 _MONTHLY_REPEATS = 2
 _MONTHLY_FLOOR = 0.1
-_PHASES = 24
-# Spacings judged by weekday, as daily ones (infer_cadence calls 16 to 36 hours daily).
-_FEW_A_DAY = (pd.Timedelta(hours=6), pd.Timedelta(hours=16))
 _MONTH_AGO = 27 * _NS_PER_DAY  # the same day of a past month is at least this far back
 # Updates not compared by weekday or hour get monthly events when they are this far apart
 # (weekly, fortnightly, monthly, or irregular but about daily or slower).
@@ -360,7 +351,7 @@ class ConsensusZ(_SeriesDetector):
         if kind != "day_of_week" or self.holidays is None or stamps is None or stamp is None:
             return [None]
         days = np.append(stamps, stamp) // _NS_PER_DAY
-        off = np.isin(days, _holiday_days(self.holidays, int(days.min()), int(days.max())))
+        off = np.isin(days, holiday_days(self.holidays, int(days.min()), int(days.max())))
         if not off[-1]:
             return [off]
         worked = off.copy()
@@ -504,10 +495,10 @@ class ConsensusZ(_SeriesDetector):
         # non-zero values were, without a season.
         sparse = value != 0 and _sparse_count(history)
         kind = None if sparse else kind
-        season = None if kind is None or stamp is None else _Season.of(
+        season = None if kind is None or stamp is None else Season.of(
             history, stamps, stamp, kind, days_off)
         like = history if season is None else season.values
-        if value == 0 and np.mean(like == 0) >= _ZERO_COMMON and np.count_nonzero(like == 0) >= _MIN_PHASE_HISTORY:
+        if value == 0 and np.mean(like == 0) >= _ZERO_COMMON and np.count_nonzero(like == 0) >= MIN_PHASE_HISTORY:
             return f"0 is usual: {np.mean(like == 0):.0%} of {like.size} like past updates were 0"
         baseline, usual, context = history, "the mean", f"the mean of {history.size} past updates"
         if sparse:
@@ -560,7 +551,7 @@ class ConsensusZ(_SeriesDetector):
         if self.seasonality != "auto":
             return self.seasonality
         # Asked up to three times per verdict (level, trend, trend line) of the same stamps.
-        return _seasonality_of(np.ascontiguousarray(stamps[-_CADENCE_SPAN:], dtype=np.int64).tobytes())
+        return auto_seasonality(np.ascontiguousarray(stamps[-_CADENCE_SPAN:], dtype=np.int64).tobytes())
 
 
 @dataclass(frozen=True)
@@ -587,69 +578,6 @@ class _Judged:
     note: str
 
 
-class _Season:
-    """The past values of the tested value's phase, and the spread around every phase's mean."""
-
-    def __init__(self, values: np.ndarray, pooled: float, kind: str, phase: int) -> None:
-        self.values, self.pooled = values, pooled
-        self.mean, self.deviation = float(values.mean()), float(values.std())
-        hourly = kind == "hour_of_day"
-        self.name = f"{phase:02d}:00" if hourly else (*_WEEKDAYS, "day off")[phase]
-        self.plural = f"{self.name} updates" if hourly else ("days off" if phase == _DAY_OFF else f"{self.name}s")
-        self.pattern = "daily" if hourly else "weekly"
-
-    @classmethod
-    def of(cls, history: np.ndarray, stamps: np.ndarray, stamp: int, kind: str,
-           days_off: np.ndarray | None = None) -> "_Season | None":
-        """The season of ``stamp``; ``days_off`` marks the holidays of ``stamps`` and ``stamp``."""
-        keys = _phase(stamps, kind)
-        phase = int(_phase(np.array([stamp]), kind)[0])
-        if kind == "day_of_week" and days_off is not None:
-            keys = np.where(days_off[:-1], _DAY_OFF, keys)
-            if days_off[-1]:
-                phase = _DAY_OFF
-        day_off = kind == "day_of_week" and phase == _DAY_OFF
-        same = history[(keys == phase) | (day_off & (keys >= 5))]  # a holiday is judged with weekends
-        if same.size < _MIN_PHASE_HISTORY:
-            return None
-        # Spread of every past value around the mean of its own phase: the
-        # noise once the cycle is taken out, from all phases at once.
-        counts = np.bincount(keys, minlength=_PHASES)
-        means = np.bincount(keys, weights=history, minlength=_PHASES) / np.maximum(counts, 1)
-        pooled = float(np.sqrt(np.mean((history - means[keys]) ** 2)))
-        return cls(same, pooled, kind, phase)
-
-
-@lru_cache(maxsize=16)
-def _seasonality_of(recent: bytes) -> str | None:
-    """The "auto" seasonality of the newest stamps (int64 UTC nanoseconds, as bytes)."""
-    cadence = infer_cadence(np.frombuffer(recent, dtype=np.int64))
-    if cadence.name == "regular" and _FEW_A_DAY[0] <= cadence.step < _FEW_A_DAY[1]:
-        # A few updates a day are compared by weekday, all of a day's
-        # updates together: the weekly pattern is still there.
-        return "day_of_week"
-    return {"hourly": "hour_of_day", "daily": "day_of_week"}.get(cadence.name)
-
-
-@lru_cache(maxsize=64)
-def _holiday_days_of(holidays: str | tuple[Any, ...], first_year: int, last_year: int) -> np.ndarray:
-    span = pd.DatetimeIndex([pd.Timestamp(first_year, 1, 1), pd.Timestamp(last_year, 12, 31)])
-    # One text form for dates, datetimes and strings alike: mixed forms would not parse as one list.
-    named = holidays if isinstance(holidays, str) else [pd.Timestamp(d).isoformat() for d in holidays]
-    dates = resolve_holidays(named, span)
-    days = np.unique(dates.as_unit("ns").asi8 // _NS_PER_DAY)
-    days.setflags(write=False)  # shared by every caller through the cache
-    return days
-
-
-def _holiday_days(holidays: Any, first_day: int, last_day: int) -> np.ndarray:
-    """The holidays of ``holidays`` (a calendar name or dates) between two UTC day numbers
-    (days since 1970-01-01), as day numbers. Cached: walk-forward loops ask at every update."""
-    years = pd.DatetimeIndex(np.array([first_day, last_day]) * _NS_PER_DAY)
-    key = holidays if isinstance(holidays, str) else tuple(holidays)
-    return _holiday_days_of(key, int(years[0].year), int(years[1].year))
-
-
 def _view_rank(judged: list["_Side | str"]) -> tuple[bool, float]:
     """How badly one view's sides judge the value, lowest best: a view with no failed side
     before one with (a side can pass far out, as a monthly event), then by the highest
@@ -674,10 +602,3 @@ def _sparse_count(history: np.ndarray) -> bool:
     """Whole numbers, zero at least 30% of the time, non-zero at least twice (a spread to judge by)."""
     return (np.mean(history == 0) >= _ZERO_INFLATED and np.count_nonzero(history) >= 2
             and bool(np.all(history == np.round(history))))
-
-
-def _phase(stamps: np.ndarray, kind: str) -> np.ndarray:
-    """Hour of day (0-23) or weekday (0 = Monday) of int64 UTC nanoseconds."""
-    if kind == "hour_of_day":
-        return (stamps // _NS_PER_HOUR) % 24
-    return (stamps // _NS_PER_DAY + 3) % 7  # 1970-01-01 was a Thursday

@@ -427,6 +427,24 @@ def test_the_newest_update_may_be_captured_again_and_a_tie_in_time_is_accepted(s
 
     capture_update(store, DATASET, batch_of(filings([1, 2, 5])), update_id="r2b", timestamp=T2, key_column="case id")
     assert archived(store)["r2b"]["rows_created"] == 1
+    # At the same time, an id that sorts before the newest's would not be the newest.
+    with pytest.raises(BadInputError, match="is not after the newest archived update is 'r2b'"):
+        capture_update(store, DATASET, batch_of(filings([1])), update_id="r2a", timestamp=T2, key_column="case id")
+
+
+def test_a_capture_stamped_now_is_refused_when_the_archive_holds_a_later_update(store):
+    store.append(DATASET, [{"update_id": "future", "timestamp": "2199-01-01T00:00:00", "rows_created": 5}])
+    before = state(store)
+    with pytest.raises(BadInputError, match="the newest archived update is 'future' at 2199-01-01 00:00:00, later than now"):
+        capture_update(store, DATASET, batch_of(filings([1])), key_column="case id")
+    assert state(store) == before
+
+
+def test_a_capture_stamped_now_is_stamped_under_the_write_lock(store):
+    before = datetime.now(timezone.utc).replace(tzinfo=None)
+    capture_update(store, DATASET, batch_of(filings([1])), key_column="case id")
+    [(update_id, row)] = archived(store).items()
+    assert row["timestamp"] >= pd.Timestamp(before) and update_id == row["timestamp"].isoformat()
 
 
 def test_after_an_update_labelled_incident_the_next_is_diffed_against_the_data_before_it(store):

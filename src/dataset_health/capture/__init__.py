@@ -64,8 +64,14 @@ def capture_update(
     # transaction, so that two captures at once each see the one committed
     # just before them.
     with store.writing(dataset) as conn:
-        # A capture stamped now that loses a race to a concurrent one is not backdated.
-        refuse_unless_newest(conn, dataset, archived_id, stamp if timestamp is not None else None)
+        if timestamp is None:
+            # "Now" is read under the write lock, so that of two captures at once the
+            # one archived last is the newest, as its snapshot is.
+            stamp = datetime.now(timezone.utc).replace(tzinfo=None)
+            record[TIMESTAMP] = stamp
+            if update_id is None:
+                record[UPDATE_ID] = archived_id = stamp.isoformat()
+        refuse_unless_newest(conn, dataset, archived_id, stamp, stamped_now=timestamp is None)
         if snapshot is None:
             return store.append(dataset, [{**record, **reported}], conn=conn)
         previous = snapshot_to_diff_against(conn, dataset, archived_id)

@@ -489,6 +489,15 @@ def test_a_junk_cell_that_turns_a_number_column_to_text_changes_only_its_own_row
     assert old["1"] == new["1"] and old["2"] == new["2"] and old["3"] != new["3"]
 
 
+def test_decimal_keys_stay_apart_and_long_decimals_keep_every_digit():
+    frame = pd.DataFrame({"code": ["1.1", "1.10", "2", "2.0"], "v": ["a", "b", "c", "d"]})
+    assert set(row_hashes(frame, "code", dataset=DATASET)) == {"1.1", "1.10", "2", "2.0"}
+    before = pd.DataFrame({"id": [1], "amount": ["12345678901234567.25"]})
+    after = pd.DataFrame({"id": [1], "amount": ["12345678901234567.50"]})
+    old, new = row_hashes(before, "id", dataset=DATASET), row_hashes(after, "id", dataset=DATASET)
+    assert diff_counts(old, new)["rows_updated"] == 1
+
+
 def test_row_hashes_see_a_changed_value():
     before = pd.DataFrame({"id": ["x", "y"], "n": [1.5, 2.0]})
     after = pd.DataFrame({"id": ["x", "y"], "n": [1.5, 2.5]})

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,14 @@ def row_hashes(frame: pd.DataFrame, key_column: str, *, dataset: str) -> dict[st
     keyed = frame[frame[key_column].notna()]
     ordered = keyed[sorted(keyed.columns, key=str)].map(_as_text)
     hashes = pd.util.hash_pandas_object(ordered, index=False).astype("uint64").map("{:016x}".format)
-    return dict(zip(keyed[key_column].map(_as_text), hashes))
+    # Keys are texted as they are: "1.10" and "1.1" are two keys, whatever they hash like.
+    return dict(zip(keyed[key_column].map(_key_text), hashes))
+
+
+def _key_text(value: Any) -> str:
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))  # one NULL turns an integer key column into floats
+    return str(value)
 
 
 # A decimal written out in full: no exponent, sign at most a minus.
@@ -46,7 +54,9 @@ def _as_text(value: Any) -> str:
     # where it read 12.5: text a decimal by its value, so that the other rows
     # keep their hash. (Text such as "1.10" and "1.1" then hashes alike.)
     if isinstance(value, str) and _DECIMAL_TEXT.fullmatch(value):
-        return _number_text(float(value))
+        # Exactly, not through a float: "...67.25" and "...67.50" differ.
+        text = format(Decimal(value).normalize(), "f")
+        return "0" if text == "-0" else text
     return str(value)
 
 

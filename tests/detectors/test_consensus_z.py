@@ -422,3 +422,10 @@ def test_the_update_after_a_labelled_mass_delete_is_not_a_fall_from_before_it() 
     for verdict in (ConsensusZ(min_history=10, seasonality="none").check(values, exclude=left_out),
                     ConsensusZ(min_history=10, seasonality="none").walk_forward(values, exclude=left_out)[-1]):
         assert "against its trend" not in verdict.reason, verdict.reason
+
+
+def test_an_empty_load_on_a_growth_trend_fails_by_its_level_not_a_linear_line() -> None:
+    sizes, stamps = _growing_size(0.005)
+    sizes[-1] = 0.0
+    verdict = ConsensusZ().check(sizes, stamps, metric="row_count")
+    assert verdict.status == FAIL and "trend line" not in verdict.reason, verdict.reason

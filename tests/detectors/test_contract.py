@@ -302,3 +302,15 @@ def test_a_constant_metric_fails_exactly_outside_its_band(cls) -> None:
         verdict = cls().check(np.append(np.full(60, 7.0), value), stamps, metric="column_count")
         inside = verdict.lower <= value <= verdict.upper
         assert inside == (verdict.status == PASS), (value, verdict.reason)
+
+
+@pytest.mark.parametrize("min_relative_change", [0.0, 0.5])
+def test_a_band_of_width_zero_fails_any_move(min_relative_change) -> None:
+    stamps = pd.date_range("2024-01-01", periods=61, freq="D")
+    for level, value in ((0.0, 5.0), (7.0, 8.0)):
+        verdict = RobustZScore(min_relative_change=min_relative_change).check(
+            np.append(np.full(60, level), value), stamps, metric="rows_deleted")
+        if verdict.lower == verdict.upper:
+            assert verdict.status == FAIL, verdict.reason
+        inside = verdict.lower <= value <= verdict.upper
+        assert inside == (verdict.status == PASS), verdict.reason

@@ -325,7 +325,7 @@ class MultivariateDetector(BaseMultivariateDetector):
                                 for c in pd.DataFrame(frame).columns})
         stamps = as_timestamps(timestamps, len(numeric))
         usable = np.ones(len(numeric), dtype=bool) if exclude is None else ~as_mask(exclude, len(numeric))
-        if stamps is not None and not stamps.is_monotonic_increasing and not stamps.isna().any():
+        if stamps is not None and not stamps.is_monotonic_increasing:  # (as_timestamps refuses a missing time)
             # Walk in time order, answer in the frame's: "before t" means earlier in time.
             order = np.argsort(np.asarray(stamps.asi8), kind="stable")
             walked = self._walk_forward(numeric.iloc[order].reset_index(drop=True), stamps[order],

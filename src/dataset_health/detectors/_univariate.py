@@ -310,10 +310,13 @@ class UnivariateDetector(BaseDetector):
     def _constant_estimate(self, observed: float) -> Estimate:
         level = float(self.history_[0])
         # The band's own floor, so that the status and the band agree; a metric
-        # constant at 0 has none, and a move off it is scored by its own size.
+        # constant at 0 has none, and a move off it is scored against its own floor.
         floor = self._raw_floor(abs(level)) or self._raw_floor(abs(observed))
         signed = (observed - level) / floor if floor > 0 else 0.0
         margin = self.sensitivity * self._raw_floor(abs(level))
+        if margin == 0 and observed != level:
+            # A band of width zero ("expected 0 to 0"): any move leaves it, so it fails.
+            signed = float(np.copysign(max(abs(signed), 2 * self.sensitivity), observed - level))
         return Estimate(signed, level, level - margin, level + margin,
                         note=f"constant over the last {self.history_.size} updates")
 

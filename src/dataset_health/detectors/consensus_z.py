@@ -300,7 +300,9 @@ class ConsensusZ(_SeriesDetector):
                 or np.count_nonzero(window == 0) >= _ZERO_INFLATED * window.size
                 or self._seasonality(at) == "hour_of_day"):
             return None
-        on_log = self.scale == "auto" and value > 0 and window.min() > 0
+        on_log = self.scale == "auto" and window.min() > 0
+        if on_log and value <= 0:
+            return None  # infinitely far below a line of ratios: the level's verdict says it better
         past, observed = (np.log(window), float(np.log(value))) if on_log else (window, float(value))
         past_steps = np.diff(past)
         if np.std(past_steps) > np.std(past):

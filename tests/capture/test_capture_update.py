@@ -470,3 +470,21 @@ def test_labelling_an_older_update_or_one_as_expected_keeps_the_snapshot(store):
     set_label(store, DATASET, "r1", "incident")
     set_label(store, DATASET, "r2", "expected")
     assert set(store.snapshot(DATASET)) == {"1", "2", "3"}
+
+
+def test_a_label_whose_snapshot_cannot_be_set_aside_is_not_stored_either(store, monkeypatch):
+    import dataset_health.capture.snapshots as snapshots
+    from dataset_health.archive.verdicts import set_label
+    from dataset_health.errors import ArchiveError
+
+    capture_update(store, DATASET, batch_of(filings([1, 2])), update_id="r1", timestamp=T1, key_column="case id")
+    capture_update(store, DATASET, batch_of(filings([])), update_id="r2", timestamp=T2, key_column="case id")
+    before = state(store)
+
+    def broken(*args, **kwargs):
+        raise ArchiveError("disk full")
+
+    monkeypatch.setattr(snapshots, "restore_snapshot_before", broken)
+    with pytest.raises(ArchiveError, match="disk full"):
+        set_label(store, DATASET, "r2", "incident")
+    assert state(store) == before

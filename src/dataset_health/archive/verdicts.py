@@ -132,12 +132,16 @@ def set_label(store: ArchiveStore, dataset: str, update_id: str, label: str, not
     """
     if label not in LABELS:
         raise BadInputError(f"dataset {dataset!r}: label must be one of {', '.join(LABELS)}; got {label!r}")
-    store.set_values(dataset, update_id, {LABEL: label, LABEL_NOTE: note or ""})
-    if label == INCIDENT:
-        # Imported here: capture builds on this package, not the other way round.
-        from dataset_health.capture.snapshots import restore_snapshot_before
+    # Imported here: capture builds on this package, not the other way round.
+    from dataset_health.capture.snapshots import restore_snapshot_before
 
-        with store.writing() as conn:
+    values = {LABEL: label, LABEL_NOTE: note or ""}
+    stamp = store.timestamps(dataset, [update_id])[update_id]
+    # The label and the snapshot it sets aside commit together, or neither does.
+    with store.writing() as conn:
+        store.append(dataset, [{UPDATE_ID: update_id, TIMESTAMP: stamp, **values}], text_fields=list(values),
+                     annotation=True, conn=conn)
+        if label == INCIDENT:
             restore_snapshot_before(store, conn, dataset, update_id)
 
 

@@ -136,6 +136,9 @@ def set_label(store: ArchiveStore, dataset: str, update_id: str, label: str, not
     from dataset_health.capture.snapshots import restore_snapshot_before
 
     values = {LABEL: label, LABEL_NOTE: note or ""}
+    # Read before the write transaction opens (not set_values inside it): an unknown
+    # update, or an archive file that is gone, is then refused before a write
+    # connection would create an empty database in its place.
     stamp = store.timestamps(dataset, [update_id])[update_id]
     # The label and the snapshot it sets aside commit together, or neither does.
     with store.writing() as conn:

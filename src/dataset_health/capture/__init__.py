@@ -38,9 +38,11 @@ def capture_update(
     snapshot). Capturing an update again diffs against the same snapshot as
     its first capture did and replaces its row, so a retried task archives
     the same counts. The data is as it is now, so the update must be the
-    newest: one given a ``timestamp`` before the newest archived update, or
-    an older update captured again, is refused (BadInputError). Everything is computed before the archive is touched,
-    and the row and the new snapshot are written in one transaction.
+    newest (``capture/ordering.py``): one whose ``timestamp`` is not after
+    the newest archived update, or an older update captured again, is
+    refused (BadInputError); without ``timestamp`` it is stamped when it is
+    written. Everything is computed before the archive is touched, and the
+    row and the new snapshot are written in one transaction.
     """
     now = datetime.now(timezone.utc)
     try:

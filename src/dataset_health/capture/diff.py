@@ -49,7 +49,10 @@ def _as_text(value: Any) -> str:
     if value is None or value is pd.NaT or value is pd.NA:
         return ""
     if isinstance(value, (float, np.floating)):
-        return "" if math.isnan(value) else _number_text(float(value))
+        if math.isnan(value):
+            return ""
+        if float(value).is_integer():
+            return str(int(value))
     # One junk cell makes a reader keep a whole number column as text, "12.50"
     # where it read 12.5: text a decimal by its value, so that the other rows
     # keep their hash. (Text such as "1.10" and "1.1" then hashes alike.)
@@ -58,10 +61,6 @@ def _as_text(value: Any) -> str:
         text = format(Decimal(value).normalize(), "f")
         return "0" if text == "-0" else text
     return str(value)
-
-
-def _number_text(number: float) -> str:
-    return str(int(number)) if number.is_integer() else str(number)
 
 
 def diff_counts(previous: dict[str, str], current: dict[str, str]) -> dict[str, int]:

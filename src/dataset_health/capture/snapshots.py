@@ -44,9 +44,9 @@ def snapshot_to_diff_against(conn: sa.Connection, dataset: str, update_id: str) 
         ) from exc
 
 
-def restore_snapshot_before(store: ArchiveStore, conn: sa.Connection, dataset: str, update_id: str) -> bool:
+def restore_snapshot_before(store: ArchiveStore, conn: sa.Connection, dataset: str, update_id: str) -> None:
     """Make the snapshot that ``update_id`` was diffed against the current one again, when
-    ``update_id`` is the capture that stored the current one; whether it did.
+    ``update_id`` is the capture that stored the current one.
 
     For an update labelled incident (an empty reload): the next capture is then
     diffed against the data before the incident, not against the incident, which
@@ -54,10 +54,8 @@ def restore_snapshot_before(store: ArchiveStore, conn: sa.Connection, dataset: s
     """
     try:
         recorded = _read_base(conn, dataset)
-        if recorded is None or recorded[0] != update_id or recorded[1] is None:
-            return False
-        store._replace_snapshot(conn, dataset, recorded[1])
-        return True
+        if recorded is not None and recorded[0] == update_id and recorded[1] is not None:
+            store._replace_snapshot(conn, dataset, recorded[1])
     except SQLAlchemyError as exc:
         raise ArchiveError(
             f"dataset {dataset!r}: could not restore the snapshot before update {update_id!r}: "

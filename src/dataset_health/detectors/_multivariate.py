@@ -330,10 +330,7 @@ class MultivariateDetector(BaseMultivariateDetector):
             order = np.argsort(np.asarray(stamps.asi8), kind="stable")
             walked = self._walk_forward(numeric.iloc[order].reset_index(drop=True), stamps[order],
                                         ~usable[order], metric)
-            verdicts: list[MultivariateVerdict] = [None] * len(order)  # type: ignore[list-item]
-            for position, verdict in zip(order, walked):
-                verdicts[position] = verdict
-            return verdicts
+            return [walked[i] for i in np.argsort(order)]  # argsort of a permutation inverts it
         positions = np.flatnonzero(usable)
         verdicts, fitted_at, every = [], None, 1
         for t in range(len(numeric)):

@@ -17,8 +17,8 @@ import pandas as pd
 from dataset_health.detectors.cadence import infer_cadence
 from dataset_health.detectors.calendar import resolve_holidays
 
-_NS_PER_HOUR = 3_600 * 10**9
-_NS_PER_DAY = 24 * _NS_PER_HOUR
+NS_PER_HOUR = 3_600 * 10**9
+NS_PER_DAY = 24 * NS_PER_HOUR
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _DAY_OFF = 7  # the phase of holidays, judged with weekends
 _PHASES = 24
@@ -79,7 +79,7 @@ def _holiday_days_of(holidays: str | tuple[Any, ...], first_year: int, last_year
     # One text form for dates, datetimes and strings alike: mixed forms would not parse as one list.
     named = holidays if isinstance(holidays, str) else [pd.Timestamp(d).isoformat() for d in holidays]
     dates = resolve_holidays(named, span)
-    days = np.unique(dates.as_unit("ns").asi8 // _NS_PER_DAY)
+    days = np.unique(dates.as_unit("ns").asi8 // NS_PER_DAY)
     days.setflags(write=False)  # shared by every caller through the cache
     return days
 
@@ -87,7 +87,7 @@ def _holiday_days_of(holidays: str | tuple[Any, ...], first_year: int, last_year
 def holiday_days(holidays: Any, first_day: int, last_day: int) -> np.ndarray:
     """The holidays of ``holidays`` (a calendar name or dates) between two UTC day numbers
     (days since 1970-01-01), as day numbers. Cached: walk-forward loops ask at every update."""
-    years = pd.DatetimeIndex(np.array([first_day, last_day]) * _NS_PER_DAY)
+    years = pd.DatetimeIndex(np.array([first_day, last_day]) * NS_PER_DAY)
     key = holidays if isinstance(holidays, str) else tuple(holidays)
     return _holiday_days_of(key, int(years[0].year), int(years[1].year))
 
@@ -95,5 +95,5 @@ def holiday_days(holidays: Any, first_day: int, last_day: int) -> np.ndarray:
 def _phase(stamps: np.ndarray, kind: str) -> np.ndarray:
     """Hour of day (0-23) or weekday (0 = Monday) of int64 UTC nanoseconds."""
     if kind == "hour_of_day":
-        return (stamps // _NS_PER_HOUR) % 24
-    return (stamps // _NS_PER_DAY + 3) % 7  # 1970-01-01 was a Thursday
+        return (stamps // NS_PER_HOUR) % 24
+    return (stamps // NS_PER_DAY + 3) % 7  # 1970-01-01 was a Thursday

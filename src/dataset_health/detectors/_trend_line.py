@@ -17,9 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dataset_health.detectors._phases import NS_PER_DAY
 from dataset_health.detectors._robust import mad_sigma
-
-_NS_PER_DAY = 24 * 3_600 * 10**9
 
 
 @dataclass(frozen=True)
@@ -42,7 +41,7 @@ class TrendLine:
 
 def days_before(stamps: np.ndarray, newest: int) -> np.ndarray:
     """Days from ``newest`` (int64 UTC nanoseconds) to each of ``stamps``: 0 at newest, negative before."""
-    return (stamps.astype(np.int64) - np.int64(newest)) / _NS_PER_DAY
+    return (stamps.astype(np.int64) - np.int64(newest)) / NS_PER_DAY
 
 
 def fit_trend_line(values: np.ndarray, days: np.ndarray) -> TrendLine | None:

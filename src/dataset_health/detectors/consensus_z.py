@@ -71,16 +71,20 @@ import numpy as np
 import pandas as pd
 
 from dataset_health.detectors._count_scales import LINEAR, Scale, sides
+from dataset_health.detectors._phases import (
+    MIN_PHASE_HISTORY,
+    NS_PER_DAY,
+    NS_PER_HOUR,
+    Season,
+    auto_seasonality,
+    holiday_days,
+)
 from dataset_health.detectors._reason import band_text, fmt, reason
 from dataset_health.detectors._robust import mad_sigma
 from dataset_health.detectors._trend_line import days_before, fit_trend_line
 from dataset_health.detectors.base import FAIL, PASS, Interval, Verdict
 from dataset_health.detectors.baselines import _SeriesDetector, _directed
-from dataset_health.detectors._phases import MIN_PHASE_HISTORY, Season, auto_seasonality, holiday_days
 from dataset_health.detectors.calendar import HOLIDAYS_CONSTRAINT
-
-_NS_PER_HOUR = 3_600 * 10**9
-_NS_PER_DAY = 24 * _NS_PER_HOUR
 
 # The update rhythm is read from this many of the newest updates: a dataset
 # that moved from daily to hourly runs is judged by its current rhythm.
@@ -93,10 +97,10 @@ _ZERO_COMMON = 0.05
 # their spread is floored at this share of their mean.
 _MONTHLY_REPEATS = 2
 _MONTHLY_FLOOR = 0.1
-_MONTH_AGO = 27 * _NS_PER_DAY  # the same day of a past month is at least this far back
+_MONTH_AGO = 27 * NS_PER_DAY  # the same day of a past month is at least this far back
 # Updates not compared by weekday or hour get monthly events when they are this far apart
 # (weekly, fortnightly, monthly, or irregular but about daily or slower).
-_DAILY_OR_SLOWER = 20 * _NS_PER_HOUR
+_DAILY_OR_SLOWER = 20 * NS_PER_HOUR
 # A metric that moved at no more than this share of past updates (and has
 # this many) is judged against the level it held: see ``_leaves_held_level``.
 _RARE_MOVES = 0.01
@@ -352,7 +356,7 @@ class ConsensusZ(_SeriesDetector):
         usual too."""
         if kind != "day_of_week" or self.holidays is None or stamps is None or stamp is None:
             return [None]
-        days = np.append(stamps, stamp) // _NS_PER_DAY
+        days = np.append(stamps, stamp) // NS_PER_DAY
         off = np.isin(days, holiday_days(self.holidays, int(days.min()), int(days.max())))
         if not off[-1]:
             return [off]

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from dataset_health.detectors._robust import median
+
 _MAX_TRIMMED_SHARE = 0.1
 _MIN_NONZERO_KEPT = 2  # trimming never leaves fewer non-zero values than this
 _UNDERDISPERSED = 0.5  # variance below this share of the mean: not a Poisson count
@@ -66,7 +68,7 @@ class CountModel:
     @classmethod
     def _moments(cls, values: np.ndarray) -> "CountModel":
         variance = float(values.var(ddof=1)) if values.size > 1 else 0.0
-        return cls(float(values.mean()), variance, float(np.median(values)))
+        return cls(float(values.mean()), variance, median(values))
 
     @property
     def overdispersed(self) -> bool:

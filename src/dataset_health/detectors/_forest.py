@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.ensemble import IsolationForest
 
+from dataset_health.detectors._robust import median
+
 
 def _average_path_length(n: np.ndarray) -> np.ndarray:
     """c(n): the average path length of an unsuccessful search in a binary tree of n points."""
@@ -79,5 +81,5 @@ def upper_tail_scale(scores: np.ndarray) -> tuple[float, float]:
     the 90th percentile, as for a normal distribution, scales the tail that
     thresholds are set in.
     """
-    center = float(np.median(scores))
+    center = median(scores)
     return center, max((float(np.percentile(scores, 90)) - center) / _Q90, 1e-9)

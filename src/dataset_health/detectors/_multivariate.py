@@ -33,7 +33,7 @@ from threadpoolctl import threadpool_limits
 from dataset_health.detectors._counts import CountModel, is_discrete_count
 from dataset_health.detectors._forest import upper_tail_scale
 from dataset_health.detectors._reason import counted, fmt
-from dataset_health.detectors._robust import mad_sigma
+from dataset_health.detectors._robust import mad_sigma, median
 from dataset_health.detectors.base import (
     FAIL,
     INSUFFICIENT_HISTORY,
@@ -211,7 +211,7 @@ class MultivariateDetector(BaseMultivariateDetector):
             chosen = chosen[~np.isnan(chosen)]
             if chosen.size < (_MIN_GROUP if group != -1 else 1):
                 continue
-            center = float(np.median(chosen))
+            center = median(chosen)
             spread = mad_sigma(chosen, center)
             column.centers[int(group)] = center
             column.scales[int(group)] = max(spread, self._floor(center, kind))

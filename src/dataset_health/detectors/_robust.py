@@ -14,6 +14,16 @@ import numpy as np
 MAD_TO_SIGMA = 1.4826
 
 
+def median(values: np.ndarray) -> float:
+    """``float(np.median(values))``, to the bit, at a tenth of its cost on the small arrays
+    a walk-forward passes at every update (its overhead, not the sort, dominates)."""
+    ordered = np.sort(np.asarray(values, dtype=float), axis=None)
+    if ordered.size == 0 or np.isnan(ordered[-1]):  # NaN sorts last
+        return float(np.median(values))
+    middle = ordered.size // 2
+    return float(ordered[middle]) if ordered.size % 2 else float((ordered[middle - 1] + ordered[middle]) / 2)
+
+
 def mad_sigma(values: Any, center: Any = None, *, axis: int | None = None) -> Any:
     """``MAD_TO_SIGMA`` times the median of ``|values - center|``.
 
@@ -31,7 +41,8 @@ def mad_sigma(values: Any, center: Any = None, *, axis: int | None = None) -> An
     array = np.asarray(values, dtype=float)
     if array.size == 0 and axis is None:
         return 0.0
-    if center is None:
-        center = np.median(array, axis=axis, keepdims=axis is not None)
-    spread = MAD_TO_SIGMA * np.median(np.abs(array - center), axis=axis)
-    return spread if axis is not None else float(spread)
+    if axis is not None:
+        center = np.median(array, axis=axis, keepdims=True) if center is None else center
+        return MAD_TO_SIGMA * np.median(np.abs(array - center), axis=axis)
+    center = median(array.ravel()) if center is None else center
+    return float(MAD_TO_SIGMA * median(np.abs(array - center).ravel()))

@@ -18,7 +18,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dataset_health.detectors.calendar import CLOSED_DAYS, HOLIDAY, day_kind
+from dataset_health.detectors._phases import NS_PER_DAY, NS_PER_HOUR
+from dataset_health.detectors._robust import median
+from dataset_health.detectors.calendar import CLOSED_DAYS, HOLIDAY
 
 # Same-season values that measure their own spread. Eight Mondays (the default window of 56
 # daily updates) give a median deviation so shaky that 4 of them flag 3-4% of pure noise;
@@ -48,10 +50,10 @@ def season_mask(detector: Any, timestamp: pd.Timestamp | None) -> tuple[np.ndarr
     Daily updates share a weekday, and a holiday shares with weekends and
     past holidays; hourly updates (``seasonality="auto"``) share the hour.
     """
-    keys = _season_keys(detector, detector.timestamps_)
+    keys = _history_keys(detector)
     if keys is None or timestamp is None:
         return None
-    key = int(_season_keys(detector, pd.DatetimeIndex([timestamp]))[0])
+    key = int(_season_keys(detector, np.array([timestamp.value]))[0])
     if key == HOLIDAY and _by_day(detector):
         return np.isin(keys, CLOSED_DAYS), "weekend or holiday"
     if _by_day(detector):
@@ -64,7 +66,7 @@ def season_mask(detector: Any, timestamp: pd.Timestamp | None) -> tuple[np.ndarr
 
 
 def seasonal_baseline(
-    detector: Any, z: np.ndarray, timestamp: pd.Timestamp | None, center: Any = np.median,
+    detector: Any, z: np.ndarray, timestamp: pd.Timestamp | None, center: Any = median,
     own_spread_from: int = _MIN_SEASONAL_POINTS,
 ) -> Baseline:
     """The baseline of a new value among the transformed history ``z``; a season with at
@@ -75,10 +77,25 @@ def seasonal_baseline(
         if mask.sum() >= max(own_spread_from, detector.min_history):
             return Baseline(z[mask], z[mask] - center(z[mask]), label)
         if mask.sum() >= 2:
-            keys = _season_keys(detector, detector.timestamps_)
-            pooled = [z[keys == k] - center(z[keys == k]) for k in np.unique(keys) if (keys == k).sum() >= 2]
-            return Baseline(z[mask], np.concatenate(pooled), label)
+            return Baseline(z[mask], _pooled_deviations(z, _history_keys(detector), center), label)
     return Baseline(z, z - center(z), "")
+
+
+def _pooled_deviations(z: np.ndarray, keys: np.ndarray, center: Any) -> np.ndarray:
+    """Each value's deviation from the center of its own season, seasons of two or more
+    values only, season by season in key order (then time order)."""
+    order = np.argsort(keys, kind="stable")
+    values, ordered_keys = z[order], keys[order]
+    starts = np.flatnonzero(np.r_[True, ordered_keys[1:] != ordered_keys[:-1]])
+    sizes = np.diff(np.r_[starts, keys.size])
+    if center is median:
+        # Every season's median at once: a walk-forward asks at each update, for up to 168 seasons.
+        ranked = values[np.lexsort((values, np.repeat(np.arange(starts.size), sizes)))]
+        centers = (ranked[starts + (sizes - 1) // 2] + ranked[starts + sizes // 2]) / 2
+    else:
+        centers = np.array([center(season) for season in np.split(values, starts[1:])])
+    deviations = values - np.repeat(centers, sizes)
+    return deviations[np.repeat(sizes >= 2, sizes)]
 
 
 def weekly_requirement(detector: Any) -> tuple[int, str]:
@@ -93,15 +110,36 @@ def _by_day(detector: Any) -> bool:
         detector.seasonality == "auto" and detector.cadence_.name == "daily")
 
 
-def _season_keys(detector: Any, stamps: pd.DatetimeIndex | None) -> np.ndarray | None:
-    if detector.seasonality == "none" or stamps is None or detector.timestamps_ is None:
+def _history_keys(detector: Any) -> np.ndarray | None:
+    """The season keys of the fitted history, computed once per fit: every judgement
+    and every level-shift test of a walk-forward asks for them."""
+    stamps, cached = detector.timestamps_, getattr(detector, "_history_keys_of", None)
+    if cached is not None and cached[0] is stamps and cached[1] is detector.holidays_ \
+            and cached[2] == detector.seasonality:
+        return cached[3]
+    keys = None if stamps is None else _season_keys(detector, _nanoseconds(stamps))
+    detector._history_keys_of = (stamps, detector.holidays_, detector.seasonality, keys)
+    return keys
+
+
+def _season_keys(detector: Any, stamps: np.ndarray) -> np.ndarray | None:
+    """The season of each of ``stamps`` (int64 nanoseconds, naive UTC or the dataset's clock)."""
+    history = detector.timestamps_
+    if detector.seasonality == "none" or history is None:
         return None
     if _by_day(detector):
-        return day_kind(stamps, detector.holidays_)
+        days = stamps // NS_PER_DAY
+        kinds = (days + 3) % 7  # the weekday, 0 = Monday: 1970-01-01 was a Thursday
+        kinds[np.isin(days, _nanoseconds(detector.holidays_) // NS_PER_DAY)] = HOLIDAY
+        return kinds
     if detector.cadence_.name == "hourly":
         # The hour of the week once two weeks are known (weekend hours are
         # quieter), else the hour of the day.
-        history = detector.timestamps_
+        hours = stamps // NS_PER_HOUR
         by_week = history[-1] - history[0] >= pd.Timedelta(days=_TWO_WEEKS)
-        return np.asarray(stamps.dayofweek * 24 + stamps.hour) if by_week else np.asarray(stamps.hour)
+        return ((hours // 24 + 3) % 7) * 24 + hours % 24 if by_week else hours % 24
     return None
+
+
+def _nanoseconds(stamps: pd.DatetimeIndex) -> np.ndarray:
+    return stamps.as_unit("ns").asi8

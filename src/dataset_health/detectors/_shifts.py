@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dataset_health.detectors._robust import mad_sigma
+from dataset_health.detectors._robust import mad_sigma, median
 from dataset_health.detectors._seasons import Baseline, seasonal_baseline
 
 SHIFT_CONFIRMATIONS = 2  # updates failing on the same side that make a new level
@@ -71,11 +71,11 @@ def level_shift_start(detector: Any) -> int | None:
 
 def _beyond(detector: Any, before: np.ndarray, after: np.ndarray) -> bool:
     """Whether every value of ``after`` lies far from ``before``, all on one side."""
-    return _side(detector, Baseline(before, before - np.median(before), ""), after) != 0
+    return _side(detector, Baseline(before, before - median(before), ""), after) != 0
 
 def _side(detector: Any, baseline: Baseline, after: np.ndarray) -> int:
     """+1 or -1 when every value of ``after`` lies far above or below the baseline, else 0."""
-    center = float(np.median(baseline.values))
+    center = float(median(baseline.values))
     spread = max(mad_sigma(baseline.deviations, 0.0), detector._spread_floor(center))
     scores = (after - center) / spread
     return 1 if np.all(scores > detector.sensitivity) else -1 if np.all(scores < -detector.sensitivity) else 0
@@ -85,4 +85,4 @@ def new_level(detector: Any, start: int) -> tuple[float, float, pd.Timestamp | N
     z = detector._forward(detector.history_)
     before = np.diff(z[:start])
     noise = mad_sigma(before) / np.sqrt(2)
-    return float(np.median(z[start:])), noise, None if detector.timestamps_ is None else detector.timestamps_[start]
+    return float(median(z[start:])), noise, None if detector.timestamps_ is None else detector.timestamps_[start]

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dataset_health.detectors._phases import NS_PER_DAY
-from dataset_health.detectors._robust import mad_sigma
+from dataset_health.detectors._robust import mad_sigma, median
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def fit_trend_line(values: np.ndarray, days: np.ndarray) -> TrendLine | None:
     moving = run > 0
     if not np.any(moving):
         return None
-    slope = float(np.median(rise[moving] / run[moving]))
-    intercept = float(np.median(values - slope * days))
+    slope = median(rise[moving] / run[moving])
+    intercept = median(values - slope * days)
     residuals = values - (intercept + slope * days)
     return TrendLine(intercept, slope, mad_sigma(residuals, 0.0), mad_sigma(values))

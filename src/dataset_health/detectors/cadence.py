@@ -24,6 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from dataset_health.detectors._robust import median
+
 _REGULAR_SHARE = 0.6  # spacings within a factor 1.5 of the median, for a regular cadence
 
 # (name, typical spacing, tolerance as a factor, natural periods shortest first)
@@ -68,11 +70,11 @@ def infer_cadence(stamps: pd.DatetimeIndex | np.ndarray | None) -> Cadence:
     gaps = gaps[gaps > 0]
     if gaps.size < 3:
         return UNKNOWN
-    median = float(np.median(gaps))
-    regular = np.mean((gaps >= median / 1.5) & (gaps <= median * 1.5))
+    typical = median(gaps)
+    regular = np.mean((gaps >= typical / 1.5) & (gaps <= typical * 1.5))
     if regular < _REGULAR_SHARE:
         return IRREGULAR
-    step = pd.Timedelta(int(median), "ns")
+    step = pd.Timedelta(int(typical), "ns")
     for name, typical, tolerance, periods in _KNOWN:
         if typical / tolerance <= step <= typical * tolerance:
             return Cadence(name, step, periods)

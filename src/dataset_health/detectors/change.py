@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from dataset_health.detectors._reason import fmt
-from dataset_health.detectors._robust import mad_sigma
+from dataset_health.detectors._robust import mad_sigma, median
 from dataset_health.detectors._univariate import SHARED_CONSTRAINTS, Estimate, UnivariateDetector
 from dataset_health.detectors.calendar import CLOSED_DAYS, HOLIDAY, day_kind
 
@@ -91,7 +91,7 @@ class _ChangeDetector(UnivariateDetector):
         if self.changes_.size < 2:
             center, spread = 0.0, 0.0
         else:
-            center = float(np.median(self.changes_))
+            center = median(self.changes_)
             spread = mad_sigma(self.changes_, center)
         base = float(self.transformed_[ref].mean())
         spread = max(spread, self._spread_floor(base))

@@ -80,7 +80,7 @@ from dataset_health.detectors._phases import (
     holiday_days,
 )
 from dataset_health.detectors._reason import band_text, fmt, reason
-from dataset_health.detectors._robust import mad_sigma
+from dataset_health.detectors._robust import mad_sigma, median
 from dataset_health.detectors._trend_line import days_before, fit_trend_line
 from dataset_health.detectors.base import FAIL, PASS, Interval, Verdict
 from dataset_health.detectors.baselines import _SeriesDetector, _directed
@@ -320,7 +320,7 @@ class ConsensusZ(_SeriesDetector):
         expected = line.at(day)
         floor = _SPREAD_FLOOR if on_log else _spread_floor(expected)
         noise = max(line.noise, floor)
-        usual_step = float(np.median(past_steps))
+        usual_step = median(past_steps)
         step_spread = max(mad_sigma(past_steps, usual_step), floor)
         off_line = _directed((observed - expected) / noise, self.direction)
         off_step = _directed((observed - past[-1] - usual_step) / step_spread, self.direction)
@@ -478,7 +478,7 @@ class ConsensusZ(_SeriesDetector):
         alike = history[same_kind]
         if alike.size == 0:
             return None
-        center = float(np.median(alike))
+        center = median(alike)
         scale = max(mad_sigma(alike, center), _spread_floor(center))
         side = np.sign(value - center)
         for anchor in anchors:

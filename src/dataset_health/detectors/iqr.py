@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from dataset_health.detectors._robust import median
 from dataset_health.detectors._seasons import seasonal_baseline, weekly_requirement
 from dataset_health.detectors._univariate import SHARED_CONSTRAINTS, Estimate, UnivariateDetector
 
@@ -91,13 +92,13 @@ class IQRDetector(UnivariateDetector):
 
     def _estimate(self, observed: float, timestamp: pd.Timestamp | None) -> Estimate:
         baseline = seasonal_baseline(self, self.transformed_, timestamp)
-        median = float(np.median(baseline.values))
-        q1, q3 = median + np.percentile(baseline.deviations, [25, 75])
+        center = median(baseline.values)
+        q1, q3 = center + np.percentile(baseline.deviations, [25, 75])
         season = baseline.label
-        iqr = max(q3 - q1, _IQR_TO_SIGMA * self._spread_floor(median))
+        iqr = max(q3 - q1, _IQR_TO_SIGMA * self._spread_floor(center))
         x = float(self._forward(np.array([observed]))[0])
         signed = (x - q3) / iqr if x > q3 else (x - q1) / iqr if x < q1 else 0.0
         k = self.sensitivity
-        low, mid, high = self._backward(np.array([q1 - k * iqr, median, q3 + k * iqr]))
+        low, mid, high = self._backward(np.array([q1 - k * iqr, center, q3 + k * iqr]))
         usual = f"the usual {season}" if season else "the usual"
         return Estimate(float(signed), float(mid), float(low), float(high), usual)

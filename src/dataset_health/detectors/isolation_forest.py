@@ -25,7 +25,7 @@ from sklearn.ensemble import IsolationForest
 
 from dataset_health.detectors._features import ClosedDays, without_holidays
 from dataset_health.detectors._forest import ForestScorer, upper_tail_scale
-from dataset_health.detectors._robust import mad_sigma
+from dataset_health.detectors._robust import mad_sigma, median
 from dataset_health.detectors._univariate import SHARED_CONSTRAINTS, Estimate, UnivariateDetector
 from dataset_health.detectors.base import Interval
 
@@ -154,7 +154,7 @@ class IsolationForestDetector(UnivariateDetector):
         residuals = np.array([z[i] - self._expected(z[:i]) for i in range(start, z.size)])
         deviations = np.array([self._deviations(residuals[:j], residuals[j]) for j in range(_RECENT, residuals.size)])
         self.deviation_scale_ = np.maximum(mad_sigma(deviations, axis=0),
-                                           self._spread_floor(float(np.median(z))))
+                                           self._spread_floor(median(z)))
         features = self._features(deviations)
         # Past incidents (and untold holidays) teach the forest that gross
         # deviations happen; it learns the usual rows only.
@@ -171,8 +171,8 @@ class IsolationForestDetector(UnivariateDetector):
     def _expected(self, past: np.ndarray) -> float:
         """Median of the same phase over the last cycles, else of the recent values."""
         if self.lag_ and past.size >= self.lag_:
-            return float(np.median(past[::-1][self.lag_ - 1 :: self.lag_][:_CYCLES]))
-        return float(np.median(past[-_RECENT:]))
+            return median(past[::-1][self.lag_ - 1 :: self.lag_][:_CYCLES])
+        return median(past[-_RECENT:])
 
     @staticmethod
     def _deviations(past_residuals: np.ndarray, residual: float) -> np.ndarray:
@@ -181,7 +181,7 @@ class IsolationForestDetector(UnivariateDetector):
         Residuals, not values: a Saturday is far below the Friday before, but
         not below Saturdays, so only a real drop stands out.
         """
-        return np.array([residual, residual - float(np.median(past_residuals[-_RECENT:])),
+        return np.array([residual, residual - median(past_residuals[-_RECENT:]),
                          residual - past_residuals[-1]])
 
     def _features(self, deviations: np.ndarray) -> np.ndarray:

@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from dataset_health.detectors._robust import mad_sigma
+from dataset_health.detectors._robust import mad_sigma, median
 from dataset_health.detectors._seasons import seasonal_baseline, weekly_requirement
 from dataset_health.detectors._univariate import SHARED_CONSTRAINTS, Estimate, UnivariateDetector
 
@@ -118,7 +118,7 @@ class RobustZScore(UnivariateDetector):
 
     def _estimate(self, observed: float, timestamp: pd.Timestamp | None) -> Estimate:
         baseline = seasonal_baseline(self, self.transformed_, timestamp)
-        center = float(np.median(baseline.values))
+        center = median(baseline.values)
         spread = mad_sigma(baseline.deviations, 0.0)
         usual = f"the usual {baseline.label}" if baseline.label else "the usual"
         return self._gaussian(observed, center, spread, usual=usual)

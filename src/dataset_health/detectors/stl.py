@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from dataset_health.detectors._grid import SeasonalGrid
-from dataset_health.detectors._robust import mad_sigma
+from dataset_health.detectors._robust import mad_sigma, median
 from dataset_health.detectors._univariate import SHARED_CONSTRAINTS, Estimate, UnivariateDetector
 from dataset_health.detectors.base import Interval, Rule
 from dataset_health.detectors.cadence import period_from_data
@@ -232,7 +232,7 @@ class STLDetector(UnivariateDetector):
         self.span_ = max(1, min(span, grid.values.size - 1))
         deseasonalised = values - seasonal.sum(axis=1)
         recent = trend[-min(trend.size, 3 * max(periods, default=_LEVEL_SPAN)):]
-        self.slope_ = float(np.median(np.diff(recent))) if recent.size > 1 else 0.0
+        self.slope_ = median(np.diff(recent)) if recent.size > 1 else 0.0
         windows = np.lib.stride_tricks.sliding_window_view(deseasonalised[:-1], self.span_)
         windows = windows[: max(0, deseasonalised.size - self.span_)]
         forecasts = np.median(windows, axis=1) + self.slope_ * (self.span_ + 1) / 2
@@ -275,7 +275,7 @@ class STLDetector(UnivariateDetector):
         slot = self._slot(timestamp)
         season, closed = self._season(slot, timestamp)
         ahead = slot - self.slot_
-        level = float(np.median(self.recent_)) + self.slope_ * ((self.span_ - 1) / 2 + ahead)
+        level = median(self.recent_) + self.slope_ * ((self.span_ - 1) / 2 + ahead)
         what = "holiday" if closed else "season" if self.periods_ else ""
         periods = "+".join(str(p) for p in self.periods_)
         note = "recent level and trend" + (f" plus {what}" if what else "") + (f", period {periods}" if periods else "")

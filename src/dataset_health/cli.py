@@ -431,10 +431,12 @@ def backtest_command(archive_csv: Path, output: Path, metrics: str | None, detec
               help=HOLIDAYS_HELP + " With --dataset, its own holidays: setting is used.")
 @click.option("--timezone", metavar="ZONE", callback=lambda ctx, param, value: _timezone_option(value),
               help=TIMEZONE_HELP + " With --dataset, its own timezone: setting is used.")
+@click.option("--jobs", type=click.IntRange(min=1), metavar="N",
+              help="Contestants run at once, one process each.  [default: one per core]")
 @click.pass_context
 def compete_command(ctx: click.Context, archive_csv: Path | None, dataset: str | None, labels: Path | None,
                     report: Path | None, write_suite: Path | None, detectors: str | None,
-                    timestamp_column: str | None, holidays: Any, timezone: str | None) -> None:
+                    timestamp_column: str | None, holidays: Any, timezone: str | None, jobs: int | None) -> None:
     """Backtest every detector on ARCHIVE_CSV (or --dataset) and compare them.
 
     With labels: event F1, precision, recall and false alarms per 100
@@ -460,11 +462,11 @@ def compete_command(ctx: click.Context, archive_csv: Path | None, dataset: str |
         project = _project(ctx)
         result = compete_dataset(_store(ctx, project), dataset, report=report, write_suite=write_suite,
                                  detectors=contestants, settings=project.dataset(dataset).suite_defaults(),
-                                 progress=True)
+                                 progress=True, n_jobs=jobs or -1)
     else:
         result = compete_csv(archive_csv, labels=labels, report=report, write_suite=write_suite,
                              timestamp_column=timestamp_column or "timestamp", detectors=contestants,
-                             holidays=holidays, timezone=timezone, progress=True)
+                             holidays=holidays, timezone=timezone, progress=True, n_jobs=jobs or -1)
     click.echo(safe(result.table().to_string(index=False, float_format=lambda v: f"{v:.3f}"), multiline=True))
     filled = [c for c in result.contestants if "holidays" in c.config.from_settings]
     if filled:

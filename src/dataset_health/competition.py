@@ -8,7 +8,9 @@ judges whole rows. With labels each contestant gets event F1, precision,
 recall and false alarms per 100 healthy updates
 (:func:`~dataset_health.scoring.score_events`); without, its alarm rate. A
 contestant that raises is reported as skipped, with the error, rather than
-stopping the competition.
+stopping the competition. Contestants are independent, so ``n_jobs`` runs
+them in that many worker processes at once (joblib); the results are the
+same as in one process.
 
 The winner (with labels only: highest F1, then fewest false alarms, then
 fastest) can be written as a health-suite template (:func:`compete_csv`).
@@ -30,6 +32,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed, effective_n_jobs
 from tqdm import tqdm
 
 from dataset_health.archive.schema import TIMESTAMP, UPDATE_ID
@@ -158,6 +161,7 @@ def compete(
     settings: Mapping[str, Any] | None = None,
     progress: bool = False,
     source: str | None = None,
+    n_jobs: int | None = None,
 ) -> CompetitionResult:
     """Backtest every contestant on ``frame`` and score it.
 
@@ -183,6 +187,10 @@ def compete(
         Show progress bars on stderr (when it is a terminal).
     source : str, optional
         What ``frame`` came from (``archive CSV 'a.csv'``), to name it in errors.
+    n_jobs : int, optional
+        Contestants run at once, each in its own process (None: 1, in this
+        process; -1: one per core). With more than one, the progress bar
+        counts finished contestants only.
 
     Returns
     -------
@@ -197,16 +205,30 @@ def compete(
     if repeated:
         raise ConfigError(f"two contestants are named {sorted(repeated)[0]!r}; give one a 'label'")
     judgements = len(configs) * series.rows * len(series.metrics)
+    jobs = max(1, min(effective_n_jobs(n_jobs), len(configs)))
     if progress and judgements >= _LONG_RUN:
         # Minutes of bars with no end in sight: say what is coming, and how to cut it.
         print(f"compete: {len(configs)} contestants judge {series.rows:,} updates x {len(series.metrics)} metrics "
-              f"({judgements:,} judgements); at 1 to 10 ms each this takes minutes. "
-              "--detectors NAMES runs fewer.", file=sys.stderr)
-    bar = tqdm(configs, desc="compete", unit="contestant", disable=None if progress else True)
-    contestants = []
-    for config in bar:
-        bar.set_postfix_str(config.name)
-        contestants.append(_run(series, config, truth, progress=progress))
+              f"({judgements:,} judgements){'' if jobs == 1 else f' in {jobs} processes'}; at 1 to 10 ms each "
+              "this takes minutes. --detectors NAMES runs fewer.", file=sys.stderr)
+    with tqdm(total=len(configs), desc="compete", unit="contestant", disable=None if progress else True) as bar:
+        if jobs == 1:
+            contestants = []
+            for config in configs:
+                bar.set_postfix_str(config.name)
+                contestants.append(_run(series, config, truth, progress=progress))
+                bar.update()
+        else:
+            # Bars from several processes would interleave on one terminal: only this one counts.
+            runs = Parallel(n_jobs=jobs, return_as="generator_unordered")(
+                delayed(_run_numbered)(index, series, config, truth, DETECTORS[config.detector])
+                for index, config in enumerate(configs))
+            finished = {}
+            for index, contestant in runs:
+                finished[index] = contestant
+                bar.set_postfix_str(contestant.name)
+                bar.update()
+            contestants = [finished[index] for index in range(len(configs))]
     return CompetitionResult(series, truth, contestants)
 
 
@@ -226,11 +248,12 @@ def compete_csv(
     holidays: Any = None,
     timezone: str | None = None,
     progress: bool = False,
+    n_jobs: int | None = None,
 ) -> CompetitionResult:
     """Compete on an archive CSV; optionally write the HTML report and the winner's suite.
-    ``detectors`` as in :func:`compete` (default: every one); ``holidays`` is given to
-    every contestant that takes a calendar, and ``timezone`` (the dataset's) sets the
-    clock they all read weekdays and hours on."""
+    ``detectors`` and ``n_jobs`` as in :func:`compete` (default: every detector, one
+    process); ``holidays`` is given to every contestant that takes a calendar, and
+    ``timezone`` (the dataset's) sets the clock they all read weekdays and hours on."""
     if write_suite is not None and labels is None:
         raise ConfigError("writing the winner's suite needs labels: without them no detector can be called best")
     refuse_overwrites({"the report": report, "the suite": write_suite}, {"archive": archive, "labels": labels})
@@ -238,7 +261,7 @@ def compete_csv(
     label_frame = None if labels is None else read_csv(labels, what="labels")
     result = compete(frame, label_frame, detectors, timestamp_column=timestamp_column,
                      settings={"holidays": holidays, "timezone": timezone}, progress=progress,
-                     source=f"archive CSV {str(archive)!r}")
+                     source=f"archive CSV {str(archive)!r}", n_jobs=n_jobs)
     _publish(result, Path(archive).name, report=report, write_suite=write_suite)
     return result
 
@@ -252,9 +275,11 @@ def compete_dataset(
     detectors: Iterable[str | Mapping[str, Any] | DetectorConfig] | None = None,
     settings: Mapping[str, Any] | None = None,
     progress: bool = False,
+    n_jobs: int | None = None,
 ) -> CompetitionResult:
     """Compete on a monitored dataset's archive, scored against the updates
-    its owner labelled ``incident`` (``dataset-health label``).
+    its owner labelled ``incident`` (``dataset-health label``); ``n_jobs``
+    as in :func:`compete`.
 
     Updates labelled ``expected`` and unlabelled ones count as healthy. With
     no incident labelled there is nothing to score against: alarm rates
@@ -271,7 +296,8 @@ def compete_dataset(
             f"label past incidents with 'dataset-health label {dataset} UPDATE_ID --as incident'"
         )
     try:
-        result = compete(frame, labels if labelled else None, detectors, settings=settings, progress=progress)
+        result = compete(frame, labels if labelled else None, detectors, settings=settings, progress=progress,
+                         n_jobs=n_jobs)
     except BadInputError as exc:  # the archive's own problems (no metric to watch...): say whose
         raise type(exc)(f"dataset {dataset!r}: {exc}") from None
     _publish(result, dataset, report=report, write_suite=write_suite)
@@ -302,6 +328,14 @@ def _publish(result: CompetitionResult, title: str, *, report: str | Path | None
         template["expectations"] += [rule for rule in load_template(DEFAULT_SUITE)["expectations"]
                                      if rule["type"] != SUITE_EXPECTATION]
         _write_json(write_suite, template)
+
+
+def _run_numbered(index: int, series: ArchiveSeries, config: DetectorConfig, truth: np.ndarray | None,
+                  detector: type) -> tuple[int, Contestant]:
+    """``_run`` in a worker process, which knows the built-in detectors only: a detector
+    registered at run time (``DETECTORS[name] = cls``) comes along."""
+    DETECTORS.setdefault(config.detector, detector)
+    return index, _run(series, config, truth, progress=False)
 
 
 def _run(series: ArchiveSeries, config: DetectorConfig, truth: np.ndarray | None, *, progress: bool) -> Contestant:

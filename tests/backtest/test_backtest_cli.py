@@ -237,3 +237,17 @@ def test_compete_detectors_must_be_known(runner: CliRunner, files, names: str, m
     archive, _ = files
     result = runner.invoke(main, ["compete", str(archive), "--detectors", names])
     assert result.exit_code == 2 and message in result.output
+
+
+def test_compete_jobs_runs_the_same_competition_in_worker_processes(runner: CliRunner, files) -> None:
+    archive, labels = files
+    args = ["compete", str(archive), "--labels", str(labels), "--detectors", "auto,elementary_z,robust_z"]
+    tables = []
+    for jobs in ("1", "2"):
+        result = runner.invoke(main, [*args, "--jobs", jobs])
+        assert result.exit_code == 0, result.output
+        # Everything but the timing columns.
+        tables.append([line.split()[:6] for line in result.output.split("winner:")[0].strip().splitlines()])
+    assert tables[0] == tables[1] and len(tables[0]) == 4
+    result = runner.invoke(main, [*args, "--jobs", "0"])
+    assert result.exit_code == 2 and "'--jobs'" in result.output

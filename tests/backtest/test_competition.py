@@ -29,6 +29,13 @@ class Broken(DeequOnlineNormal):
         raise RuntimeError("model exploded")
 
 
+class Refusing(DeequOnlineNormal):
+    name = "refusing"
+
+    def walk_forward(self, *args: Any, **kwargs: Any) -> list:
+        raise BadInputError("column 'rows_created' is not a number")
+
+
 class RowMax(BaseMultivariateDetector):
     """A toy multivariate detector: fails a row whose largest jump from the previous row is over 3x."""
 
@@ -359,3 +366,28 @@ def test_a_long_competition_says_up_front_how_much_it_will_judge(monkeypatch, ca
     assert "--detectors NAMES runs fewer" in err
     compete(frame, detectors=FAST)  # no progress asked: nothing said
     assert capsys.readouterr().err == ""
+
+
+def test_contestants_in_worker_processes_score_as_in_one(extra_detectors: None) -> None:
+    frame, labels = labelled_archive(60)
+    detectors = [*FAST, "robust_z", "isolation_forest", "row_max", "broken"]
+    serial = compete(frame, labels, detectors=detectors)
+    parallel = compete(frame, labels, detectors=detectors, n_jobs=2)
+    assert [c.name for c in parallel.contestants] == detectors  # the given order, not the finishing one
+    for one, other in zip(serial.contestants, parallel.contestants):
+        assert one.skipped == other.skipped
+        if one.skipped is None:
+            pd.testing.assert_frame_equal(one.verdicts, other.verdicts)
+            pd.testing.assert_frame_equal(one.metric_alarms, other.metric_alarms)
+            assert one.scores == other.scores and other.seconds > 0
+    # A detector registered at run time reaches the workers; its failure stays its own.
+    assert parallel.contestants[-1].skipped == "RuntimeError: model exploded"
+    assert parallel.contestants[-2].verdicts["is_anomaly"].sum() > 0
+
+
+def test_an_archive_error_in_a_worker_process_reaches_the_caller(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A contestant's own bug is skipped; a problem of the archive stops the competition, from a worker too.
+    monkeypatch.setitem(DETECTORS, Refusing.name, Refusing)
+    frame, labels = labelled_archive(40)
+    with pytest.raises(BadInputError, match="column 'rows_created' is not a number"):
+        compete(frame, labels, detectors=["zscore", "refusing"], n_jobs=2)

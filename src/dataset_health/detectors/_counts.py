@@ -22,6 +22,7 @@ tail, so a count score is comparable with every other detector's.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import stats
@@ -75,11 +76,13 @@ class CountModel:
         """Poisson-like or wider; clearly narrower ones get the normal approximation."""
         return self.variance >= _UNDERDISPERSED * self.mean
 
-    def _distribution(self):
+    def _distribution(self) -> tuple[Any, tuple[float, ...]]:
+        """The distribution and its parameters. Not frozen: freezing a scipy distribution
+        costs a millisecond (it writes its docstring), and the walk-forward asks per value."""
         if self.variance <= self.mean * (1 + 1e-9):
-            return stats.poisson(max(self.mean, 1e-12))
+            return stats.poisson, (max(self.mean, 1e-12),)
         size = self.mean**2 / (self.variance - self.mean)
-        return stats.nbinom(size, size / (size + self.mean))
+        return stats.nbinom, (size, size / (size + self.mean))
 
     def _sigma(self) -> float:
         # Discreteness floor: with one flicker in a long history the sample
@@ -89,20 +92,30 @@ class CountModel:
 
     def signed_score(self, value: float) -> float:
         """z-score with the same tail probability; positive above the usual."""
+        return float(self.signed_scores(np.array([value], dtype=float))[0])
+
+    def signed_scores(self, values: np.ndarray) -> np.ndarray:
+        """:meth:`signed_score` of each value (NaN stays NaN), in one call per tail: a
+        multivariate walk scores every past row at each refit."""
+        values = np.asarray(values, dtype=float)
         if not self.overdispersed:
-            return (value - self.mean) / self._sigma()
-        dist = self._distribution()
+            return (values - self.mean) / self._sigma()
+        dist, parameters = self._distribution()
+        scores = np.where(np.isnan(values), np.nan, 0.0)
+        above, below = values > self.mean, values < self.mean
         # A tail holding over half the mass (zero, for a mostly-zero count) is no deviation.
-        if value > self.mean:
-            return max(float(stats.norm.isf(max(float(dist.sf(np.ceil(value) - 1)), _MIN_P))), 0.0)
-        if value < self.mean:
-            return -max(float(stats.norm.isf(max(float(dist.cdf(np.floor(value))), _MIN_P))), 0.0)
-        return 0.0
+        if above.any():
+            tail = dist.sf(np.ceil(values[above]) - 1, *parameters)
+            scores[above] = np.maximum(stats.norm.isf(np.maximum(tail, _MIN_P)), 0.0)
+        if below.any():
+            tail = dist.cdf(np.floor(values[below]), *parameters)
+            scores[below] = -np.maximum(stats.norm.isf(np.maximum(tail, _MIN_P)), 0.0)
+        return scores
 
     def band(self, sensitivity: float) -> tuple[float, float]:
         """The values whose score stays within ``sensitivity`` on either side."""
         if not self.overdispersed:
             return (max(self.mean - sensitivity * self._sigma(), 0.0), self.mean + sensitivity * self._sigma())
         tail = float(stats.norm.sf(sensitivity))
-        dist = self._distribution()
-        return float(dist.ppf(tail)), float(dist.isf(tail))
+        dist, parameters = self._distribution()
+        return float(dist.ppf(tail, *parameters)), float(dist.isf(tail, *parameters))

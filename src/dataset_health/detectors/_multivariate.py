@@ -87,7 +87,7 @@ class _Column:
 
     def zscores(self, values: np.ndarray, previous: np.ndarray, groups: np.ndarray) -> np.ndarray:
         if self.kind == "count":
-            z = np.array([self.count.signed_score(v) if not np.isnan(v) else np.nan for v in values])
+            z = self.count.signed_scores(values)
         else:
             x = self.transform(values, previous)
             center = np.array([self.centers.get(int(g), self.centers[-1]) for g in groups])

@@ -211,25 +211,19 @@ def compete(
         print(f"compete: {len(configs)} contestants judge {series.rows:,} updates x {len(series.metrics)} metrics "
               f"({judgements:,} judgements){'' if jobs == 1 else f' in {jobs} processes'}; at 1 to 10 ms each "
               "this takes minutes. --detectors NAMES runs fewer.", file=sys.stderr)
+    # With one job joblib runs each contestant here, in turn. Bars from several processes
+    # would interleave on one terminal: then only the contestant count is shown.
+    runs = Parallel(n_jobs=jobs, return_as="generator_unordered")(
+        delayed(_run_numbered)(index, series, config, truth, DETECTORS[config.detector],
+                               progress=progress and jobs == 1)
+        for index, config in enumerate(configs))
+    finished = {}
     with tqdm(total=len(configs), desc="compete", unit="contestant", disable=None if progress else True) as bar:
-        if jobs == 1:
-            contestants = []
-            for config in configs:
-                bar.set_postfix_str(config.name)
-                contestants.append(_run(series, config, truth, progress=progress))
-                bar.update()
-        else:
-            # Bars from several processes would interleave on one terminal: only this one counts.
-            runs = Parallel(n_jobs=jobs, return_as="generator_unordered")(
-                delayed(_run_numbered)(index, series, config, truth, DETECTORS[config.detector])
-                for index, config in enumerate(configs))
-            finished = {}
-            for index, contestant in runs:
-                finished[index] = contestant
-                bar.set_postfix_str(contestant.name)
-                bar.update()
-            contestants = [finished[index] for index in range(len(configs))]
-    return CompetitionResult(series, truth, contestants)
+        for index, contestant in runs:
+            finished[index] = contestant
+            bar.set_postfix_str(f"{contestant.name} done")  # in turn, each names itself in its own bar
+            bar.update()
+    return CompetitionResult(series, truth, [finished[index] for index in range(len(configs))])
 
 
 def default_contestants() -> list[DetectorConfig]:
@@ -331,11 +325,11 @@ def _publish(result: CompetitionResult, title: str, *, report: str | Path | None
 
 
 def _run_numbered(index: int, series: ArchiveSeries, config: DetectorConfig, truth: np.ndarray | None,
-                  detector: type) -> tuple[int, Contestant]:
-    """``_run`` in a worker process, which knows the built-in detectors only: a detector
-    registered at run time (``DETECTORS[name] = cls``) comes along."""
+                  detector: type, *, progress: bool) -> tuple[int, Contestant]:
+    """``_run``, perhaps in a worker process, which knows the built-in detectors only: a
+    detector registered at run time (``DETECTORS[name] = cls``) comes along."""
     DETECTORS.setdefault(config.detector, detector)
-    return index, _run(series, config, truth, progress=False)
+    return index, _run(series, config, truth, progress=progress)
 
 
 def _run(series: ArchiveSeries, config: DetectorConfig, truth: np.ndarray | None, *, progress: bool) -> Contestant:

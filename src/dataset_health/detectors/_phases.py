@@ -15,10 +15,8 @@ import numpy as np
 import pandas as pd
 
 from dataset_health.detectors.cadence import infer_cadence
-from dataset_health.detectors.calendar import resolve_holidays
+from dataset_health.detectors.calendar import NS_PER_DAY, NS_PER_HOUR, resolve_holidays, weekday
 
-NS_PER_HOUR = 3_600 * 10**9
-NS_PER_DAY = 24 * NS_PER_HOUR
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _DAY_OFF = 7  # the phase of holidays, judged with weekends
 _PHASES = 24
@@ -96,4 +94,4 @@ def _phase(stamps: np.ndarray, kind: str) -> np.ndarray:
     """Hour of day (0-23) or weekday (0 = Monday) of int64 UTC nanoseconds."""
     if kind == "hour_of_day":
         return (stamps // NS_PER_HOUR) % 24
-    return (stamps // NS_PER_DAY + 3) % 7  # 1970-01-01 was a Thursday
+    return weekday(stamps)

@@ -18,9 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dataset_health.detectors._phases import NS_PER_DAY, NS_PER_HOUR
 from dataset_health.detectors._robust import median
-from dataset_health.detectors.calendar import CLOSED_DAYS, HOLIDAY
+from dataset_health.detectors.calendar import CLOSED_DAYS, HOLIDAY, NS_PER_HOUR, day_kind, weekday
 
 # Same-season values that measure their own spread. Eight Mondays (the default window of 56
 # daily updates) give a median deviation so shaky that 4 of them flag 3-4% of pure noise;
@@ -117,7 +116,7 @@ def _history_keys(detector: Any) -> np.ndarray | None:
     if cached is not None and cached[0] is stamps and cached[1] is detector.holidays_ \
             and cached[2] == detector.seasonality:
         return cached[3]
-    keys = None if stamps is None else _season_keys(detector, _nanoseconds(stamps))
+    keys = None if stamps is None else _season_keys(detector, stamps.as_unit("ns").asi8)
     detector._history_keys_of = (stamps, detector.holidays_, detector.seasonality, keys)
     return keys
 
@@ -128,18 +127,11 @@ def _season_keys(detector: Any, stamps: np.ndarray) -> np.ndarray | None:
     if detector.seasonality == "none" or history is None:
         return None
     if _by_day(detector):
-        days = stamps // NS_PER_DAY
-        kinds = (days + 3) % 7  # the weekday, 0 = Monday: 1970-01-01 was a Thursday
-        kinds[np.isin(days, _nanoseconds(detector.holidays_) // NS_PER_DAY)] = HOLIDAY
-        return kinds
+        return day_kind(stamps, detector.holidays_)
     if detector.cadence_.name == "hourly":
         # The hour of the week once two weeks are known (weekend hours are
         # quieter), else the hour of the day.
-        hours = stamps // NS_PER_HOUR
+        hour = stamps // NS_PER_HOUR % 24
         by_week = history[-1] - history[0] >= pd.Timedelta(days=_TWO_WEEKS)
-        return ((hours // 24 + 3) % 7) * 24 + hours % 24 if by_week else hours % 24
+        return weekday(stamps) * 24 + hour if by_week else hour
     return None
-
-
-def _nanoseconds(stamps: pd.DatetimeIndex) -> np.ndarray:
-    return stamps.as_unit("ns").asi8

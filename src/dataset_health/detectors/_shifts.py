@@ -75,7 +75,7 @@ def _beyond(detector: Any, before: np.ndarray, after: np.ndarray) -> bool:
 
 def _side(detector: Any, baseline: Baseline, after: np.ndarray) -> int:
     """+1 or -1 when every value of ``after`` lies far above or below the baseline, else 0."""
-    center = float(median(baseline.values))
+    center = median(baseline.values)
     spread = max(mad_sigma(baseline.deviations, 0.0), detector._spread_floor(center))
     scores = (after - center) / spread
     return 1 if np.all(scores > detector.sensitivity) else -1 if np.all(scores < -detector.sensitivity) else 0
@@ -85,4 +85,4 @@ def new_level(detector: Any, start: int) -> tuple[float, float, pd.Timestamp | N
     z = detector._forward(detector.history_)
     before = np.diff(z[:start])
     noise = mad_sigma(before) / np.sqrt(2)
-    return float(median(z[start:])), noise, None if detector.timestamps_ is None else detector.timestamps_[start]
+    return median(z[start:]), noise, None if detector.timestamps_ is None else detector.timestamps_[start]

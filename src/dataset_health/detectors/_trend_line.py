@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dataset_health.detectors._phases import NS_PER_DAY
 from dataset_health.detectors._robust import mad_sigma, median
+from dataset_health.detectors.calendar import NS_PER_DAY
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,8 @@ from pandas.tseries.holiday import USFederalHolidayCalendar
 
 from dataset_health.detectors.base import Rule
 
+NS_PER_HOUR = 3_600 * 10**9
+NS_PER_DAY = 24 * NS_PER_HOUR
 US_FEDERAL = "us_federal"
 HOLIDAY = 7  # the day kind of a holiday, beside dayofweek 0 (Monday) .. 6 (Sunday)
 CLOSED_DAYS = (5, 6, HOLIDAY)  # the kinds a holiday is compared with
@@ -77,8 +79,15 @@ def holiday_mask(stamps: pd.DatetimeIndex, dates: pd.DatetimeIndex) -> np.ndarra
     return np.asarray(stamps.normalize().isin(dates))
 
 
-def day_kind(stamps: pd.DatetimeIndex, dates: pd.DatetimeIndex) -> np.ndarray:
-    """The weekday (0 = Monday .. 6 = Sunday) of each stamp, or 7 on a holiday."""
-    kinds = np.asarray(stamps.dayofweek).copy()
-    kinds[holiday_mask(stamps, dates)] = HOLIDAY
+def weekday(nanoseconds: np.ndarray) -> np.ndarray:
+    """0 = Monday .. 6 = Sunday of int64 nanoseconds since 1970-01-01 (a Thursday)."""
+    return (nanoseconds // NS_PER_DAY + 3) % 7
+
+
+def day_kind(stamps: pd.DatetimeIndex | np.ndarray, dates: pd.DatetimeIndex) -> np.ndarray:
+    """The weekday (0 = Monday .. 6 = Sunday) of each stamp, or 7 on a holiday. ``stamps``
+    may be int64 nanoseconds, as walk-forward loops hold them: no index to build per update."""
+    nanoseconds = stamps if isinstance(stamps, np.ndarray) else stamps.as_unit("ns").asi8
+    kinds = weekday(nanoseconds)
+    kinds[np.isin(nanoseconds // NS_PER_DAY, dates.as_unit("ns").asi8 // NS_PER_DAY)] = HOLIDAY
     return kinds

@@ -71,20 +71,13 @@ import numpy as np
 import pandas as pd
 
 from dataset_health.detectors._count_scales import LINEAR, Scale, sides
-from dataset_health.detectors._phases import (
-    MIN_PHASE_HISTORY,
-    NS_PER_DAY,
-    NS_PER_HOUR,
-    Season,
-    auto_seasonality,
-    holiday_days,
-)
+from dataset_health.detectors._phases import MIN_PHASE_HISTORY, Season, auto_seasonality, holiday_days
 from dataset_health.detectors._reason import band_text, fmt, reason
 from dataset_health.detectors._robust import mad_sigma, median
 from dataset_health.detectors._trend_line import days_before, fit_trend_line
 from dataset_health.detectors.base import FAIL, PASS, Interval, Verdict
 from dataset_health.detectors.baselines import _SeriesDetector, _directed
-from dataset_health.detectors.calendar import HOLIDAYS_CONSTRAINT
+from dataset_health.detectors.calendar import HOLIDAYS_CONSTRAINT, NS_PER_DAY, NS_PER_HOUR
 
 # The update rhythm is read from this many of the newest updates: a dataset
 # that moved from daily to hourly runs is judged by its current rhythm.

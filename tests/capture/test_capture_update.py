@@ -462,6 +462,36 @@ def test_after_an_update_labelled_incident_the_next_is_diffed_against_the_data_b
     assert (row["rows_created"], row["rows_updated"], row["rows_deleted"]) == (1, 0, 0)
 
 
+def test_an_incident_relabelled_expected_before_the_next_capture_gets_its_snapshot_back(store):
+    from dataset_health.archive.verdicts import set_label
+
+    capture_update(store, DATASET, batch_of(filings([1, 2, 3, 4])), update_id="r1", timestamp=T1, key_column="case id")
+    capture_update(store, DATASET, batch_of(filings([1, 2])), update_id="r2", timestamp=T2, key_column="case id")
+    set_label(store, DATASET, "r2", "incident", "half the cases gone")
+    set_label(store, DATASET, "r2", "incident", "labelled twice")  # must not set aside r1's snapshot as r2's
+    assert set(store.snapshot(DATASET)) == {"1", "2", "3", "4"}
+    set_label(store, DATASET, "r2", "expected", "two cases were closed")
+    assert set(store.snapshot(DATASET)) == {"1", "2"}
+
+    capture_update(store, DATASET, batch_of(filings([1, 2, 5])), update_id="r3",
+                   timestamp="2024-03-05T06:00:00", key_column="case id")
+    row = archived(store)["r3"]
+    assert (row["rows_created"], row["rows_updated"], row["rows_deleted"]) == (1, 0, 0)
+
+
+def test_an_incident_relabelled_after_the_next_capture_leaves_that_capture_standing(store):
+    from dataset_health.archive.verdicts import set_label
+
+    capture_update(store, DATASET, batch_of(filings([1, 2, 3])), update_id="r1", timestamp=T1, key_column="case id")
+    capture_update(store, DATASET, batch_of(filings([])), update_id="r2", timestamp=T2, key_column="case id")
+    set_label(store, DATASET, "r2", "incident", "empty reload")
+    capture_update(store, DATASET, batch_of(filings([1, 2, 3, 4])), update_id="r3",
+                   timestamp="2024-03-05T06:00:00", key_column="case id")
+    set_label(store, DATASET, "r2", "expected")
+    assert set(store.snapshot(DATASET)) == {"1", "2", "3", "4"}
+    assert archived(store)["r3"]["rows_created"] == 1
+
+
 def test_labelling_an_older_update_or_one_as_expected_keeps_the_snapshot(store):
     from dataset_health.archive.verdicts import set_label
 

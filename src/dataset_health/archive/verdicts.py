@@ -129,11 +129,13 @@ def set_label(store: ArchiveStore, dataset: str, update_id: str, label: str, not
     An incident is left out of training; when it is the newest keyed capture,
     the snapshot it was diffed against becomes the current one again, so the
     next capture's created/updated/deleted are counted from before it.
+    Relabelled ``expected`` before the next capture, its own snapshot is
+    current again.
     """
     if label not in LABELS:
         raise BadInputError(f"dataset {dataset!r}: label must be one of {', '.join(LABELS)}; got {label!r}")
     # Imported here: capture builds on this package, not the other way round.
-    from dataset_health.capture.snapshots import restore_snapshot_before
+    from dataset_health.capture.snapshots import restore_snapshot_before, return_set_aside_snapshot
 
     values = {LABEL: label, LABEL_NOTE: note or ""}
     # Read before the write transaction opens (not set_values inside it): an unknown
@@ -146,6 +148,8 @@ def set_label(store: ArchiveStore, dataset: str, update_id: str, label: str, not
                      annotation=True, conn=conn)
         if label == INCIDENT:
             restore_snapshot_before(store, conn, dataset, update_id)
+        else:
+            return_set_aside_snapshot(store, conn, dataset, update_id)
 
 
 def labelled_history(store: ArchiveStore, dataset: str) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -50,11 +50,15 @@ def restore_snapshot_before(store: ArchiveStore, conn: sa.Connection, dataset: s
 
     For an update labelled incident (an empty reload): the next capture is then
     diffed against the data before the incident, not against the incident, which
-    would make a repaired load look like every row was created anew.
+    would make a repaired load look like every row was created anew. The
+    incident's own snapshot is set aside, for :func:`return_set_aside_snapshot`
+    should the label be taken back.
     """
     try:
         recorded = _read_base(conn, dataset)
         if recorded is not None and recorded[0] == update_id and recorded[1] is not None:
+            if _read_set_aside(conn, dataset, update_id) is None:  # labelled again: it is set aside already
+                _write_keyed(conn, _set_aside_table(dataset), update_id, _read_snapshot(conn, dataset))
             store._replace_snapshot(conn, dataset, recorded[1])
     except SQLAlchemyError as exc:
         raise ArchiveError(
@@ -63,14 +67,46 @@ def restore_snapshot_before(store: ArchiveStore, conn: sa.Connection, dataset: s
         ) from exc
 
 
+def return_set_aside_snapshot(store: ArchiveStore, conn: sa.Connection, dataset: str, update_id: str) -> None:
+    """Undo :func:`restore_snapshot_before` for an update no longer labelled incident.
+
+    Only while ``update_id`` is still the newest keyed capture: once a later
+    capture diffed against the data before it, that later one's counts and
+    snapshot stand.
+    """
+    try:
+        set_aside = _read_set_aside(conn, dataset, update_id)
+        if set_aside is None:
+            return
+        recorded = _read_base(conn, dataset)
+        if recorded is not None and recorded[0] == update_id:
+            store._replace_snapshot(conn, dataset, set_aside)
+        conn.execute(_set_aside_table(dataset).delete())
+    except SQLAlchemyError as exc:
+        raise ArchiveError(
+            f"dataset {dataset!r}: could not return the snapshot of update {update_id!r}: "
+            f"{str(exc).strip().splitlines()[0]}"
+        ) from exc
+
+
 def _base_table(dataset: str) -> sa.Table:
+    return _keyed_table(f"dh_snapshot_base__{slug(dataset)}")
+
+
+def _set_aside_table(dataset: str) -> sa.Table:
+    # The snapshot of an update labelled incident, kept until the label is taken back.
+    return _keyed_table(f"dh_snapshot_set_aside__{slug(dataset)}")
+
+
+def _keyed_table(name: str) -> sa.Table:
     return sa.Table(
-        f"dh_snapshot_base__{slug(dataset)}",
+        name,
         sa.MetaData(),
-        # On every row: the update whose capture stored the current snapshot.
+        # On every row: the update it is kept for (the base table: the one whose
+        # capture stored the current snapshot; the set-aside table: the incident).
         sa.Column("update_id", sa.Text, nullable=False),
-        # One row has no key: it names the update even when the snapshot it
-        # diffed against had no keys, and says whether there was one at all.
+        # One row has no key: it names the update even when the snapshot kept
+        # had no keys, and says whether there was one at all.
         sa.Column("key", sa.Text),
         sa.Column("row_hash", sa.Text),
         sa.Column("had_snapshot", sa.Boolean),
@@ -79,7 +115,18 @@ def _base_table(dataset: str) -> sa.Table:
 
 def _read_base(conn: sa.Connection, dataset: str) -> tuple[str, Snapshot | None] | None:
     """(update id, the snapshot it diffed against); None in an archive from before this table."""
-    table = _base_table(dataset)
+    return _read_keyed(conn, _base_table(dataset))
+
+
+def _read_set_aside(conn: sa.Connection, dataset: str, update_id: str) -> Snapshot | None:
+    """The snapshot set aside when ``update_id`` was labelled incident; None when there is none."""
+    recorded = _read_keyed(conn, _set_aside_table(dataset))
+    if recorded is None or recorded[0] != update_id:
+        return None
+    return recorded[1] if recorded[1] is not None else {}
+
+
+def _read_keyed(conn: sa.Connection, table: sa.Table) -> tuple[str, Snapshot | None] | None:
     if not sa.inspect(conn).has_table(table.name):
         return None
     header = conn.execute(sa.select(table.c.update_id, table.c.had_snapshot).where(table.c.key.is_(None))).first()
@@ -92,11 +139,15 @@ def _read_base(conn: sa.Connection, dataset: str) -> tuple[str, Snapshot | None]
 
 
 def _write_base(conn: sa.Connection, dataset: str, update_id: str, previous: Snapshot | None) -> None:
-    table = _base_table(dataset)
+    _write_keyed(conn, _base_table(dataset), update_id, previous)
+
+
+def _write_keyed(conn: sa.Connection, table: sa.Table, update_id: str, snapshot: Snapshot | None) -> None:
+    """Replace ``table``'s content with ``snapshot``, named by ``update_id`` (a base or set-aside table)."""
     table.create(conn, checkfirst=True)
     conn.execute(table.delete())
-    header = {"update_id": update_id, "key": None, "row_hash": None, "had_snapshot": previous is not None}
-    rows = [{"update_id": update_id, "key": k, "row_hash": h, "had_snapshot": None} for k, h in (previous or {}).items()]
+    header = {"update_id": update_id, "key": None, "row_hash": None, "had_snapshot": snapshot is not None}
+    rows = [{"update_id": update_id, "key": k, "row_hash": h, "had_snapshot": None} for k, h in (snapshot or {}).items()]
     conn.execute(table.insert(), [header, *rows])
 
 

@@ -49,8 +49,7 @@ from dataset_health.detectors.base import (
     as_timestamp,
     as_timestamps,
 )
-
-_NS_PER_DAY = 86_400 * 10**9
+from dataset_health.detectors.calendar import NS_PER_DAY, NS_PER_HOUR, weekday
 
 
 def _fmt(value: float) -> str:
@@ -229,6 +228,17 @@ class ElementaryZScore(_SeriesDetector):
         self.seasonality = seasonality
         self.min_history = min_history
 
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        if self.seasonality == "none" and self.min_history >= self.training_window:
+            # The tested value takes one of the window's places, so at most
+            # training_window - 1 past values are ever there to count.
+            raise ValueError(
+                f"ElementaryZScore: min_history {self.min_history} must be below training_window "
+                f"{self.training_window} (the tested value is one of the window's), so that an update "
+                f"can ever be judged"
+            )
+
     def _verdict(self, history, stamps, value, stamp, metric):
         past, season = self._training_history(history, stamps, stamp)
         insufficient = self._insufficient(metric, value, past.size, self.min_history)
@@ -255,21 +265,17 @@ class ElementaryZScore(_SeriesDetector):
         if stamps is None or stamp is None:
             raise ValueError(f"ElementaryZScore: seasonality {self.seasonality!r} needs timestamps")
         if self.seasonality == "day_of_week":
-            span, key = self.training_window * 7 * _NS_PER_DAY, _weekday
+            span, key = self.training_window * 7 * NS_PER_DAY, weekday
             season = f" of the same weekday ({pd.Timestamp(stamp).day_name()})"
         else:
-            span, key = self.training_window * _NS_PER_DAY, _hour
+            span, key = self.training_window * NS_PER_DAY, _hour
             season = f" of the same hour ({pd.Timestamp(stamp).hour:02d}h)"
         keep = (key(stamps) == key(stamp)) & (stamps > stamp - span)
         return history[keep], season
 
 
-def _weekday(ns: Any) -> Any:
-    return (np.asarray(ns) // _NS_PER_DAY + 3) % 7  # 1970-01-01 was a Thursday (3)
-
-
 def _hour(ns: Any) -> Any:
-    return (np.asarray(ns) // (3600 * 10**9)) % 24
+    return (np.asarray(ns) // NS_PER_HOUR) % 24
 
 
 class DeequOnlineNormal(_SeriesDetector):

@@ -9,11 +9,14 @@ ratio (bench/SPEED.md). Targets come from issue 7 ("Operate at scale").
     (b) capture of an N-row, 20-column PostgreSQL table (generate_series,
         dropped after) vs one hand-written aggregate query (<= 1.5x)
     (c) capture of a 1-million-row DataFrame vs plain pandas (<= 2x)
-    (d) backtest throughput: bench/quality.py (detection engineer's)
+    (d) years of hourly history: the default's walk-forward backtest at 1 and
+        3 years (cost per update should not grow), against Deequ
+        OnlineNormal's running mean on the same rows; one ``check`` of a
+        3-year hourly archive against one of a year of daily updates
     (e) ``check --all`` over many datasets with a year of daily history each
     (f) Data Docs build time as the history grows to 100/300/1000 checks
 
-    python bench/speed.py [--only a,b,c,e,f] [--sql-rows 10000000] [--datasets 100]
+    python bench/speed.py [--only a,b,c,d,e,f] [--sql-rows 10000000] [--datasets 100] [--hourly-years 1,3]
                           [--frame-rows 1000000] [--docs-sizes 100,300,1000]
                           [--postgres-url URL] [--output bench/SPEED.md]
 
@@ -270,6 +273,47 @@ def part_c(rows: int = 1_000_000) -> dict[str, Any]:
     return {"rows": rows, "columns": frame.shape[1], "floor": floor_s, "capture": capture_s}
 
 
+# ------------------------------------------------ (d) years of hourly history
+def hourly_history(years: int) -> pd.DataFrame:
+    """An hourly feed: a daily and a weekly cycle, 20% growth a year, counts with Poisson noise."""
+    rng = np.random.default_rng(7)
+    stamps = pd.date_range("2022-01-03", periods=years * 8_760, freq="h")
+    hour, weekday = stamps.hour.to_numpy(), stamps.dayofweek.to_numpy()
+    usual = (800 * (1 + 0.6 * np.sin(2 * np.pi * (hour - 6) / 24)) * np.where(weekday >= 5, 0.55, 1.0)
+             * (1 + 0.2 * np.arange(stamps.size) / 8_760))
+    created = rng.poisson(usual)
+    return pd.DataFrame({
+        "update_id": [f"h{i:06d}" for i in range(stamps.size)], "timestamp": stamps,
+        "rows_created": created, "rows_updated": rng.poisson(usual / 4), "rows_deleted": rng.poisson(3, stamps.size),
+        "row_count": 5_000_000 + np.cumsum(created), "null_fraction__email": rng.beta(2, 300, stamps.size),
+        "freshness_lag_hours": rng.gamma(4, 0.25, stamps.size),
+    })
+
+
+def part_d(work: Path, years: tuple[int, ...] = (1, 3)) -> dict[str, Any]:
+    from dataset_health.backtest import backtest
+
+    walks = []
+    for span in years:
+        frame = hourly_history(span)
+        metrics = len(frame.columns) - 2
+        auto_s, verdicts = timed(lambda: backtest(frame, detector="auto"))
+        floor_s = timed(lambda: backtest(frame, detector="deequ_online_normal"))[0]
+        walks.append({"years": span, "updates": len(frame), "metrics": metrics, "auto": auto_s, "floor": floor_s,
+                      "flagged": int(verdicts["is_anomaly"].sum())})
+    project = init_project(work / "d")
+    store = ArchiveStore(project.archive_url)
+    store.append("hourly", hourly_history(max(years)))
+    store.append("daily", year_of_history())
+    checks = {}
+    for dataset in ("hourly", "daily"):
+        run_health_check(project, dataset)  # first run creates the GX objects; not what we time
+        checks[dataset] = timed(lambda: run_health_check(project, dataset), 3)[0]
+    store.engine.dispose()
+    return {"walks": walks, "check_hourly": checks["hourly"], "check_daily": checks["daily"],
+            "hourly_updates": max(years) * 8_760, "daily_updates": HISTORY_DAYS}
+
+
 # ---------------------------------------------------------- (e) check --all
 def part_e(work: Path, datasets: int) -> dict[str, Any]:
     project = init_project(work / "e")
@@ -405,7 +449,25 @@ def report(results: dict[str, Any], info: dict[str, str], started: str, loads: t
         lines.append(
             f"| (c) | capture, DataFrame {c['rows']:,} rows x {c['columns']} columns | {c['capture']:.2f} s | "
             f"{c['floor']:.2f} s | {ratio(c['capture'], c['floor'])} | <= 2x: {verdict(c['capture'], c['floor'], 2.0)} |")
-    lines.append("| (d) | backtest throughput | see bench/quality.py and bench/RESULTS.md | | | |")
+    d = results.get("d")
+    if d:
+        for walk in d["walks"]:
+            lines.append(
+                f"| (d) | `backtest` (auto), {walk['years']} year(s) of hourly history, {walk['updates']:,} updates x "
+                f"{walk['metrics']} metrics | {walk['auto']:.1f} s | {walk['floor']:.1f} s (Deequ OnlineNormal) | "
+                f"{ratio(walk['auto'], walk['floor'])} | (reference) |")
+        first, last = d["walks"][0], d["walks"][-1]
+        growth = (last["auto"] / last["updates"]) / (first["auto"] / first["updates"])
+        lines.append(
+            f"| (d) | cost per update at {last['years']} years against {first['years']} | "
+            f"{1e6 * last['auto'] / (last['updates'] * last['metrics']):.0f} µs per value | "
+            f"{1e6 * first['auto'] / (first['updates'] * first['metrics']):.0f} µs per value | {growth:.2f}x | "
+            f"<= 1.5x (no refit over the whole history): {'met' if growth <= 1.5 else '**missed**'} |")
+        lines.append(
+            f"| (d) | `check`, warm, {d['hourly_updates']:,} hourly updates vs {d['daily_updates']} daily | "
+            f"{d['check_hourly']:.2f} s | {d['check_daily']:.2f} s | {ratio(d['check_hourly'], d['check_daily'])} | "
+            "(reference) |")
+    lines.append("| (d) | backtest quality and throughput per detector | see bench/quality.py and bench/RESULTS.md | | | |")
     e = results.get("e")
     if e:
         lines.append(
@@ -474,11 +536,12 @@ def report(results: dict[str, Any], info: dict[str, str], started: str, loads: t
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="a,b,c,e,f")
+    parser.add_argument("--only", default="a,b,c,d,e,f")
     parser.add_argument("--sql-rows", type=int, default=10_000_000)
     parser.add_argument("--datasets", type=int, default=100)
     parser.add_argument("--frame-rows", type=int, default=1_000_000)
     parser.add_argument("--docs-sizes", default="100,300,1000")
+    parser.add_argument("--hourly-years", default="1,3", help="Years of hourly history for part (d), smallest first.")
     parser.add_argument("--postgres-url", default=DEFAULT_PG)
     parser.add_argument("--output", type=Path, default=BENCH / "SPEED.md")
     parser.add_argument("--report-from-logs", type=Path, nargs="+",
@@ -507,6 +570,7 @@ def main() -> None:
     try:
         for part, run in (("a", lambda: part_a(work)), ("c", lambda: part_c(args.frame_rows)),
                           ("f", lambda: part_f(work, tuple(int(n) for n in args.docs_sizes.split(",")))),
+                          ("d", lambda: part_d(work, tuple(int(n) for n in args.hourly_years.split(",")))),
                           ("b", lambda: part_b(args.postgres_url, args.sql_rows)),
                           ("e", lambda: part_e(work, args.datasets))):
             if part in parts:

@@ -129,10 +129,19 @@ class _ParameterChecking(BaseEstimator):
                 f"{type(self).__name__}: parameter {param!r} must be {wanted}; got {value!r}"
             )
         window, needed = getattr(self, "training_window", None), getattr(self, "min_history", None)
-        if isinstance(window, int) and isinstance(needed, int) and window < needed:
+        if not (isinstance(window, int) and isinstance(needed, int)):
+            return
+        held = self._past_values_held(window)
+        if held < needed:
             # The window caps the history: every check would say it has too little.
-            raise ValueError(f"{type(self).__name__}: training_window {window} is smaller than "
+            capacity = "is smaller than" if held == window else (
+                f"holds at most {held} past values (the tested value is one of the window's), fewer than")
+            raise ValueError(f"{type(self).__name__}: training_window {window} {capacity} "
                              f"min_history {needed}, so no update could ever be judged")
+
+    def _past_values_held(self, window: int) -> int:
+        """How many past values a ``training_window`` of ``window`` holds at most."""
+        return window
 
 
 class Rule:

@@ -228,16 +228,10 @@ class ElementaryZScore(_SeriesDetector):
         self.seasonality = seasonality
         self.min_history = min_history
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
-        if self.seasonality == "none" and self.min_history >= self.training_window:
-            # The tested value takes one of the window's places, so at most
-            # training_window - 1 past values are ever there to count.
-            raise ValueError(
-                f"ElementaryZScore: min_history {self.min_history} must be below training_window "
-                f"{self.training_window} (the tested value is one of the window's), so that an update "
-                f"can ever be judged"
-            )
+    def _past_values_held(self, window: int) -> int:
+        # The tested value takes one of the window's places. A seasonal window
+        # spans weeks or days instead, checked as the other detectors' are.
+        return window - 1 if self.seasonality == "none" else window
 
     def _verdict(self, history, stamps, value, stamp, metric):
         past, season = self._training_history(history, stamps, stamp)

@@ -9,6 +9,7 @@ from _synthetic import FAULTS, daily_archive, healthy_verdicts, judge_fault
 
 from dataset_health.detector_config import DEFAULT_CONFIG
 from dataset_health.detectors import FAIL, PASS, ConsensusZ
+from dataset_health.detectors._prefixes import Prefixes
 
 
 def test_it_is_the_default() -> None:
@@ -270,6 +271,54 @@ def test_walk_forward_equals_check_on_every_prefix() -> None:
     walked = ConsensusZ(min_history=7).walk_forward(values, stamps)
     for t in (6, 7, 20, 59):
         assert walked[t] == ConsensusZ(min_history=7).check(values[: t + 1], stamps[: t + 1])
+
+
+def _hourly_metrics() -> tuple[pd.DatetimeIndex, dict[str, np.ndarray]]:
+    """Three weeks of hourly updates of every kind of metric the walk keeps running totals for."""
+    rng = np.random.default_rng(11)
+    stamps = pd.date_range("2024-06-30", periods=24 * 21, freq="h")
+    usual = 400 * (1 + 0.5 * np.sin(2 * np.pi * stamps.hour.to_numpy() / 24))
+    created = rng.poisson(usual).astype(float)
+    created[300] *= 0.2  # a partial load
+    deletes = np.where(rng.random(stamps.size) < 0.8, 0.0, rng.poisson(5, stamps.size))
+    deletes[400] = 900.0  # a mass delete
+    row_count = 1e6 + np.cumsum(created)
+    row_count[450:] -= 200_000  # rows went missing
+    nulls = rng.beta(2, 300, stamps.size)
+    return stamps, {"rows_created": created, "rows_deleted": deletes, "row_count": row_count,
+                    "null_fraction__email": nulls}
+
+
+@pytest.mark.parametrize("holidays", [None, "us_federal"])
+def test_walk_forward_reads_running_totals_that_equal_check_on_every_prefix(holidays) -> None:
+    # The walk keeps maps, counts and phase sums of the whole history (``_prefixes``);
+    # check computes them from the prefix alone. Every verdict must be the same, to the bit.
+    stamps, metrics = _hourly_metrics()
+    excluded = np.zeros(stamps.size, dtype=bool)
+    excluded[300] = True  # the partial load, labelled: later updates train without it
+    for metric, values in metrics.items():
+        walked = ConsensusZ(holidays=holidays).walk_forward(values, stamps, excluded, metric=metric)
+        checked = [ConsensusZ(holidays=holidays).check(values[: t + 1], stamps[: t + 1], exclude=excluded[: t + 1],
+                                                       metric=metric) for t in range(stamps.size)]
+        assert [v.to_dict() for v in walked] == [v.to_dict() for v in checked], metric
+        assert any(v.status == FAIL for v in walked), metric  # the incidents were judged, not skipped
+
+
+def test_only_a_view_that_starts_where_its_array_starts_is_read_as_a_prefix() -> None:
+    whole = np.array([0.0, 3.0, 0.0, -0.5, 4.0, 0.0, 2.0])
+    prefixes = Prefixes()
+    assert prefixes.past(whole[1:4]).whole is None and prefixes.past(whole[:4].copy()).whole is None
+    for size in range(1, whole.size + 1):
+        for past in (prefixes.past(whole[:size]), prefixes.past(whole[1:size]), prefixes.past(whole[:size].copy())):
+            if past.values.size == 0:
+                continue
+            assert past.count("zero") == np.count_nonzero(past.values == 0)
+            assert past.count("non_whole") == np.count_nonzero(past.values != np.round(past.values))
+            assert past.count("positive") == np.count_nonzero(past.values > 0)
+            assert past.minimum() == past.values.min()
+            assert np.array_equal(past.steps(), np.diff(past.values))
+            assert np.array_equal(past.mapped("log", np.log1p), np.log1p(past.values))
+        assert prefixes.past(whole[:size]).whole is not None
 
 
 def test_a_monthly_resync_passes_once_past_months_had_it_but_the_same_spike_mid_month_fails() -> None:

@@ -8,6 +8,7 @@ nanoseconds (or on the dataset's clock, as the detector was given them).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -40,24 +41,62 @@ class Season:
 
     @classmethod
     def of(cls, history: np.ndarray, stamps: np.ndarray, stamp: int, kind: str,
-           days_off: np.ndarray | None = None) -> "Season | None":
-        """The season of ``stamp``; ``days_off`` marks the holidays of ``stamps`` and ``stamp``."""
-        keys = _phase(stamps, kind)
+           days_off: np.ndarray | None = None, tally: "PhaseTally | None" = None) -> "Season | None":
+        """The season of ``stamp``; ``days_off`` marks the holidays of ``stamps`` and ``stamp``.
+        ``tally``: the phases of ``history`` without days off, when a walk-forward kept them."""
         phase = int(_phase(np.array([stamp]), kind)[0])
-        if kind == "day_of_week" and days_off is not None:
-            keys = np.where(days_off[:-1], _DAY_OFF, keys)
-            if days_off[-1]:
-                phase = _DAY_OFF
-        day_off = kind == "day_of_week" and phase == _DAY_OFF
-        same = history[(keys == phase) | (day_off & (keys >= 5))]  # a holiday is judged with weekends
+        if tally is None:
+            keys = _phase(stamps, kind)
+            if kind == "day_of_week" and days_off is not None:
+                keys = np.where(days_off[:-1], _DAY_OFF, keys)
+                if days_off[-1]:
+                    phase = _DAY_OFF
+            tally = PhaseTally.of(history, keys)
+        if kind == "day_of_week" and phase == _DAY_OFF:
+            same = history[(tally.keys == phase) | (tally.keys >= 5)]  # a holiday is judged with weekends
+        else:
+            same = tally.values_of(phase)
         if same.size < MIN_PHASE_HISTORY:
             return None
         # Spread of every past value around the mean of its own phase: the
         # noise once the cycle is taken out, from all phases at once.
-        counts = np.bincount(keys, minlength=_PHASES)
-        means = np.bincount(keys, weights=history, minlength=_PHASES) / np.maximum(counts, 1)
-        pooled = float(np.sqrt(np.mean((history - means[keys]) ** 2)))
+        means = tally.sums / np.maximum(tally.counts, 1)
+        pooled = float(np.sqrt(np.mean((history - means[tally.keys]) ** 2)))
         return cls(same, pooled, kind, phase)
+
+
+class PhaseTally:
+    """The phase of each past value, and each phase's count and total."""
+
+    def __init__(self, keys: np.ndarray, counts: np.ndarray, sums: np.ndarray,
+                 values_of: Callable[[int], np.ndarray]) -> None:
+        self.keys, self.counts, self.sums, self.values_of = keys, counts, sums, values_of
+
+    @classmethod
+    def of(cls, history: np.ndarray, keys: np.ndarray) -> "PhaseTally":
+        return cls(keys, np.bincount(keys, minlength=_PHASES), np.bincount(keys, weights=history, minlength=_PHASES),
+                   lambda phase: history[keys == phase])
+
+
+class RunningTally:
+    """The :class:`PhaseTally` of every prefix of one history, computed once (``_prefixes``).
+
+    Sums run in time order, as ``np.bincount`` adds, so each prefix's
+    totals are bit for bit the ones it would count itself.
+    """
+
+    def __init__(self, history: np.ndarray, stamps: np.ndarray, kind: str) -> None:
+        self.history, self.keys = history, _phase(stamps, kind)
+        in_phase = self.keys[:, None] == np.arange(_PHASES)
+        none = np.zeros((1, _PHASES))
+        self.counts = np.vstack((none.astype(np.int64), np.cumsum(in_phase, axis=0)))
+        self.sums = np.vstack((none, np.cumsum(np.where(in_phase, history[:, None], 0.0), axis=0)))
+        self.positions = [np.flatnonzero(in_phase[:, phase]) for phase in range(_PHASES)]
+
+    def at(self, size: int) -> PhaseTally:
+        counts = self.counts[size]
+        return PhaseTally(self.keys[:size], counts, self.sums[size],
+                          lambda phase: self.history[self.positions[phase][: counts[phase]]])
 
 
 @lru_cache(maxsize=16)

@@ -71,7 +71,9 @@ import numpy as np
 import pandas as pd
 
 from dataset_health.detectors._count_scales import LINEAR, Scale, sides
-from dataset_health.detectors._phases import MIN_PHASE_HISTORY, Season, auto_seasonality, holiday_days
+from dataset_health.detectors._phases import (MIN_PHASE_HISTORY, PhaseTally, RunningTally, Season,
+                                              auto_seasonality, holiday_days)
+from dataset_health.detectors._prefixes import Past, Prefixes
 from dataset_health.detectors._reason import band_text, fmt, reason
 from dataset_health.detectors._robust import mad_sigma, median
 from dataset_health.detectors._trend_line import days_before, fit_trend_line
@@ -173,6 +175,20 @@ class ConsensusZ(_SeriesDetector):
         self.holidays = holidays
         self.scale = scale
 
+    def walk_forward(self, values: Any, timestamps: Any = None, exclude: Any = None, *,
+                     metric: str = "value") -> list[Verdict]:
+        # Every verdict of the walk judges prefixes of the same arrays: what is
+        # counted, summed or mapped of them is kept for the whole (``_prefixes``).
+        self._prefixes = Prefixes()
+        try:
+            return super().walk_forward(values, timestamps, exclude, metric=metric)
+        finally:
+            del self._prefixes
+
+    def _past(self, values: np.ndarray) -> Past:
+        prefixes = getattr(self, "_prefixes", None)
+        return Past(values) if prefixes is None else prefixes.past(values)
+
     def _verdict(self, history, stamps, value, stamp, metric):
         if self.training_window is not None:
             history = history[-int(self.training_window):]
@@ -242,9 +258,9 @@ class ConsensusZ(_SeriesDetector):
             # After an update left out of training (a labelled mass delete), the step from
             # the last trained value spans that incident's own change.
             return None
-        steps = np.diff(history)
-        step = value - float(history[-1])
-        rose, fell = float(np.mean(steps > 0)), float(np.mean(steps < 0))
+        past_steps = self._past(self._past(history).steps())
+        steps, step = past_steps.values, value - float(history[-1])
+        rose, fell = (past_steps.count(sign) / steps.size for sign in ("positive", "negative"))
         if rose >= _STEADY_TREND and step < 0:
             side, share, trend = "down", rose, "rose"
         elif fell >= _STEADY_TREND and step > 0:
@@ -360,15 +376,17 @@ class ConsensusZ(_SeriesDetector):
     def _ratio_scales(self, history: np.ndarray, value: float) -> bool:
         """Whether rises and drops are judged on the power and log scales (``_count_scales``):
         a non-negative metric that is not mostly zero, unless ``scale="linear"``."""
-        return (self.scale == "auto" and value >= 0 and history.min() >= 0
-                and np.mean(history == 0) < _ZERO_INFLATED)
+        if self.scale != "auto" or not value >= 0:
+            return False
+        past = self._past(history)
+        return past.minimum() >= 0 and past.count("zero") / history.size < _ZERO_INFLATED
 
     def _side(self, history: np.ndarray, stamps: np.ndarray | None, value: float, stamp: int | None,
               direction: str, scale: Scale, kind: str | None,
               days_off: np.ndarray | None = None, steps: bool = False) -> "_Side | str":
         """The verdict on one side (``direction``) judged on ``scale``, in the metric's own units,
         or why the value is usual; ``days_off`` marks the holidays of ``stamps`` and ``stamp``."""
-        past, observed = scale.forward(history), float(scale.forward(value))
+        past, observed = self._past(history).mapped(scale.label, scale.forward), float(scale.forward(value))
         judged = self._judge(past, stamps, observed, stamp, direction, scale, kind, days_off)
         if isinstance(judged, str):
             return judged
@@ -412,7 +430,7 @@ class ConsensusZ(_SeriesDetector):
         if history.size < max(self.min_history, _MIN_HELD) or value == history[-1] or history[-1] != history[-2]:
             return None
         moves = np.flatnonzero(np.diff(history))
-        if not 0 < moves.size <= _RARE_MOVES * (history.size - 1) or (value != 0 and _sparse_count(history)):
+        if not 0 < moves.size <= _RARE_MOVES * (history.size - 1) or (value != 0 and _sparse_count(Past(history))):
             return None
         level = float(history[-1])
         floor = _spread_floor(level)
@@ -492,10 +510,10 @@ class ConsensusZ(_SeriesDetector):
         # A count that is mostly zero (deletes, duplicate keys): that it
         # happens is not news, so a non-zero value is judged by how big past
         # non-zero values were, without a season.
-        sparse = value != 0 and _sparse_count(history)
+        sparse = value != 0 and _sparse_count(self._past(history))
         kind = None if sparse else kind
         season = None if kind is None or stamp is None else Season.of(
-            history, stamps, stamp, kind, days_off)
+            history, stamps, stamp, kind, days_off, self._kept_tally(history, stamps, kind, days_off))
         like = history if season is None else season.values
         if value == 0 and np.mean(like == 0) >= _ZERO_COMMON and np.count_nonzero(like == 0) >= MIN_PHASE_HISTORY:
             return f"0 is usual: {np.mean(like == 0):.0%} of {like.size} like past updates were 0"
@@ -522,6 +540,17 @@ class ConsensusZ(_SeriesDetector):
         else:
             note = f"{abs(signed[0]):.1f} deviations from {context}, {abs(signed[1]):.1f} from the {season.pattern} pattern"
         return _Judged(min(_directed(z, direction) for z in signed), mean, scales, usual, note)
+
+    def _kept_tally(self, history: np.ndarray, stamps: np.ndarray, kind: str,
+                    days_off: np.ndarray | None) -> PhaseTally | None:
+        """The phases of ``history``, read from what its walk kept of the whole, if it did."""
+        past, times = self._past(history), self._past(stamps)
+        if (past.whole is None or times.whole is None or days_off is not None
+                or past.whole.values.size != times.whole.values.size):  # the steps' stamps are not a prefix
+            return None
+        running = past.whole.kept(("phases", id(times.whole), kind),
+                                  lambda whole: RunningTally(whole, times.whole.values, kind))
+        return running.at(history.size)
 
     def _continues_previous_change(self, history: np.ndarray, stamps: np.ndarray | None, value: float,
                                    judged: "_Judged", direction: str, scale: Scale) -> bool:
@@ -597,7 +626,7 @@ def _signed(value: float) -> str:
     return ("+" if value > 0 else "") + fmt(value)
 
 
-def _sparse_count(history: np.ndarray) -> bool:
+def _sparse_count(history: Past) -> bool:
     """Whole numbers, zero at least 30% of the time, non-zero at least twice (a spread to judge by)."""
-    return (np.mean(history == 0) >= _ZERO_INFLATED and np.count_nonzero(history) >= 2
-            and bool(np.all(history == np.round(history))))
+    size, zeros = history.values.size, history.count("zero")
+    return zeros / size >= _ZERO_INFLATED and size - zeros >= 2 and history.count("non_whole") == 0

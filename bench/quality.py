@@ -58,6 +58,7 @@ BASELINES = {
 SCORES = ("f1", "precision", "recall", "false_alarms_per_100")
 GROUPS = ("shared", "synthetic", "holdout")
 PROBE_ROWS = 200
+FLOOR = "Deequ OnlineNormal"  # what the probe's times are ratios to
 TOLERANCE = 0.005  # BASELINES.md rounds to three decimals
 
 
@@ -163,35 +164,46 @@ def _markdown_tables(text: str) -> list[list[dict[str, str]]]:
 
 
 # ------------------------------------------------------------------ budget
-def affordable(candidates: list[DetectorConfig], max_ms_per_point: float) -> tuple[list[DetectorConfig], dict]:
-    """The contestants fast enough for this run, and why the others are not.
+def affordable(candidates: list[DetectorConfig], max_slowdown: float) -> tuple[list[DetectorConfig], dict, dict]:
+    """The contestants fast enough for this run, why the others are not, and the probe's
+    seconds per judged value of each contestant timed and of the floor.
 
     The baselines always run: they are what everything is compared with.
     Every other contestant is timed on a probe (``PROBE_ROWS`` updates of
     one synthetic metric, after an untimed warm-up) and left out when it
-    needs more than ``max_ms_per_point`` per judged value: a detector that
-    needs a second per point would hold the whole run hostage. One that is
-    clearly too slow on the first fifth of the probe is not timed further.
+    needs more than ``max_slowdown`` times what Deequ OnlineNormal needs per
+    judged value on the same probe, timed in this run: a ratio, so a slow
+    machine leaves out what a fast one does. A detector that needs a second
+    per point would hold the whole run hostage. One that is clearly too
+    slow on the first fifth of the probe is not timed further.
     """
     frame, _ = synthetic.generate(synthetic.CASES[0])
+
+    def per_point(config: DetectorConfig, rows: int) -> float:
+        return compete(frame.iloc[:rows], detectors=[config], metrics=["rows_created"]).contestants[0].seconds / rows
+
+    floor_config = BASELINES[FLOOR]
+    per_point(floor_config, 16)  # imports, caches: not timed
+    floor = min(per_point(floor_config, PROBE_ROWS) for _ in range(5))  # a few milliseconds: the least noisy of five
     baselines = {cls.name for cls in BASELINE_DETECTORS}
-    admitted, left_out = [], {}
+    admitted, left_out, probed = [], {}, {FLOOR: floor}
     for config in candidates:
         if config.detector in baselines:
             admitted.append(config)
             continue
-        compete(frame.iloc[:16], detectors=[config], metrics=["rows_created"])  # imports, caches: not timed
-        per_point = math.inf
+        per_point(config, 16)
+        cost = math.inf
         for rows, allowance in ((PROBE_ROWS // 5, 5.0), (PROBE_ROWS, 1.0)):
-            seconds = compete(frame.iloc[:rows], detectors=[config], metrics=["rows_created"]).contestants[0].seconds
-            per_point = 1000 * seconds / rows
-            if per_point > allowance * max_ms_per_point:
+            cost = per_point(config, rows)
+            if cost > allowance * max_slowdown * floor:
                 break
-        if per_point <= max_ms_per_point:
+        probed[config.name] = cost
+        if cost <= max_slowdown * floor:
             admitted.append(config)
         else:
-            left_out[config.name] = f"{per_point:.0f} ms per point on the probe (limit {max_ms_per_point:g})"
-    return admitted, left_out
+            left_out[config.name] = (f"{cost / floor:.0f}x {FLOOR}'s time per point on the probe "
+                                     f"({1000 * cost:.2f} ms against {1000 * floor:.3f} ms; limit {max_slowdown:g}x)")
+    return admitted, left_out, probed
 
 
 # ------------------------------------------------------------- competition
@@ -245,13 +257,24 @@ def _cpu_minutes(results: pd.DataFrame) -> float:
     return float(results.groupby("case")["case_cpu_seconds"].first().sum()) / 60
 
 
+def _budget(probed: dict[str, float], max_slowdown: float) -> str:
+    if not probed:
+        return "Every registered detector ran (`--max-slowdown 0`)."
+    floor = probed[FLOOR]
+    costs = ", ".join(f"{name} {cost / floor:,.0f}x" for name, cost in sorted(probed.items(), key=lambda kv: kv[1])
+                      if name != FLOOR)
+    return (f"A detector ran when a probe of {PROBE_ROWS} updates, timed in this run, found it at most "
+            f"{max_slowdown:g}x slower per point than {FLOOR} ({1000 * floor:.3f} ms per point); on the probe: {costs}.")
+
+
 def write_results(path: Path, results: pd.DataFrame, summary: pd.DataFrame, reproduction: tuple | None,
-                  left_out: dict[str, str], seconds: float, jobs: int) -> None:
+                  left_out: dict[str, str], seconds: float, jobs: int, probed: dict[str, float],
+                  max_slowdown: float) -> None:
     out = ["# Detection quality: walk-forward backtests", "",
            f"Generated {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC} by `python bench/quality.py` "
            f"in {seconds / 60:.1f} min wall clock, {_cpu_minutes(results):.1f} CPU-minutes of competition "
            f"({jobs} worker processes, {os.cpu_count()} cores). The wall clock depends on what else runs on "
-           "the machine; the CPU-minutes do not.", "",
+           "the machine; the CPU-minutes do not. " + _budget(probed, max_slowdown), "",
            "Every update is judged from the updates before it only. Single-metric detectors judge every numeric "
            "column on its own and an update is flagged when any column fails (the default combiner). Scores "
            "follow ../shared/benchmark/README.md: events are runs of labelled updates; recall = events with an "
@@ -292,8 +315,9 @@ def write_results(path: Path, results: pd.DataFrame, summary: pd.DataFrame, repr
         out += [f"## {title} per case", "", markdown(grid.reset_index()), ""]
     if left_out:
         out += ["## Not run: too slow for this run", "",
-                "Registered detectors slower per judged value than `--max-ms-per-point` on a probe of "
-                f"{PROBE_ROWS} updates (`--max-ms-per-point 0` runs them anyway; the baselines always run):", ""]
+                f"Registered detectors more than `--max-slowdown` times slower per judged value than {FLOOR} on a "
+                f"probe of {PROBE_ROWS} updates, timed in this run (`--max-slowdown 0` runs them anyway; the "
+                "baselines always run):", ""]
         out += [f"- `{name}`: {why}" for name, why in left_out.items()] + [""]
     skipped = results[results["skipped"] != ""]
     if len(skipped):
@@ -312,8 +336,9 @@ def main() -> None:
     parser.add_argument("--holdout", type=Path, metavar="NAB_DIR",
                         help="Also score the real NAB series the shared benchmark lacks, from a NAB checkout.")
     parser.add_argument("--output", type=Path, default=REPO / "bench" / "RESULTS.md")
-    parser.add_argument("--max-ms-per-point", type=float, default=20.0,
-                        help="Leave out detectors slower than this per judged value on a probe (0: run all).")
+    parser.add_argument("--max-slowdown", type=float, default=2000.0,
+                        help=f"Leave out detectors more than this many times slower per judged value than {FLOOR} "
+                             "on a probe timed in the same run (0: run all).")
     args = parser.parse_args()
 
     start = time.perf_counter()
@@ -324,9 +349,10 @@ def main() -> None:
     if args.only in (None, "shared"):
         reproduction = reproduce(cases)
         print(f"baselines vs BASELINES.md: {reproduction[2]}")
-    configs, left_out = contestants(), {}
-    if args.max_ms_per_point > 0:
-        configs, left_out = affordable(configs, args.max_ms_per_point)
+    configs, left_out, probed = contestants(), {}, {}
+    if args.max_slowdown > 0:
+        configs, left_out, probed = affordable(configs, args.max_slowdown)
+        print(f"probe: {FLOOR} needs {1000 * probed[FLOOR]:.3f} ms per point; limit {args.max_slowdown:g}x that")
         for name, why in left_out.items():
             print(f"not run (too slow for this run): {name}: {why}")
     rows: list[dict] = []
@@ -340,7 +366,8 @@ def main() -> None:
     results = pd.DataFrame(rows)
     summary = summarise(results)
     seconds = time.perf_counter() - start
-    write_results(args.output, results, summary, reproduction, left_out, seconds, args.jobs)
+    write_results(args.output, results, summary, reproduction, left_out, seconds, args.jobs,
+                  probed, args.max_slowdown)
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.float_format", "{:.3f}".format):
         print("\nMean over cases (best first):")
         shown = ["detector", "shared_f1", "shared_false_alarms_per_100", "synthetic_f1", "synthetic_false_alarms_per_100",

@@ -113,3 +113,14 @@ def test_scale_reaches_the_detector_and_is_left_out_when_unset(batch_factory) ->
     # Unset, the field leaves another detector's scale at that detector's own default.
     other = batch.validate(ExpectColumnLatestValueToNotBeAnomalous(column="rows_created", detector="robust_z"))
     assert other.result["details"]["detector"] == "robust_z" and other.expectation_config.kwargs.get("scale") is None
+
+
+@pytest.mark.parametrize("text", [
+    "2024-01-03 00:00:00.000000", "2024-01-03 06:30:00.250000", "2024-01-03T06:30:00", "2024-01-03",
+    "2024-01-03 06:30:00.5", "2024-01-03 06:30:00+02:00", "2024-01-03T06:30:00Z", "2024-01-03 06:30:00.123456789",
+])
+def test_stamps_sqlite_returns_as_text_read_as_pandas_reads_them(text: str) -> None:
+    # SQLite hands DATETIME columns back as text; they are read without pandas, so must match it.
+    from dataset_health.expectations.metrics import _isoformat
+
+    assert _isoformat(text) == pd.Timestamp(text).isoformat()

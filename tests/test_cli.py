@@ -282,7 +282,8 @@ def test_compete_on_a_dataset_scores_its_labelled_incidents_like_the_exported_cs
     def scores(output: str) -> list[list[str]]:  # detector, F1 ... alarms: not the timing
         return [line.split()[:6] for line in output.split("winner:")[0].strip().splitlines()]
 
-    assert len(scores(ours.output)) == 3 and scores(ours.output) == scores(theirs.output)
+    # Tied contestants are listed fastest first, and which is faster varies between runs: compare as sets.
+    assert len(scores(ours.output)) == 3 and sorted(scores(ours.output)) == sorted(scores(theirs.output))
 
 
 @pytest.mark.parametrize(("args", "message"), [

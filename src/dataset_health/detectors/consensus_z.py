@@ -430,7 +430,7 @@ class ConsensusZ(_SeriesDetector):
         if history.size < max(self.min_history, _MIN_HELD) or value == history[-1] or history[-1] != history[-2]:
             return None
         moves = np.flatnonzero(np.diff(history))
-        if not 0 < moves.size <= _RARE_MOVES * (history.size - 1) or (value != 0 and _sparse_count(Past(history))):
+        if not 0 < moves.size <= _RARE_MOVES * (history.size - 1) or (value != 0 and _sparse_count(self._past(history))):
             return None
         level = float(history[-1])
         floor = _spread_floor(level)
@@ -546,7 +546,7 @@ class ConsensusZ(_SeriesDetector):
         """The phases of ``history``, read from what its walk kept of the whole, if it did."""
         past, times = self._past(history), self._past(stamps)
         if (past.whole is None or times.whole is None or days_off is not None
-                or past.whole.values.size != times.whole.values.size):  # the steps' stamps are not a prefix
+                or past.whole.values.size != times.whole.values.size):  # a tally pairs values and stamps by position
             return None
         running = past.whole.kept(("phases", id(times.whole), kind),
                                   lambda whole: RunningTally(whole, times.whole.values, kind))

@@ -157,6 +157,7 @@ def _write_index_pages(project: Project, last_checked: str) -> Path | None:
     """Write GX's index and the health index once, after the per-check rebuilds were deferred."""
     from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
 
+    from dataset_health.actions.data_docs import offline_local_sites
     from dataset_health.context import get_context
     from dataset_health.docs.history import render_history_site
     from dataset_health.gx_files import project_lock
@@ -169,7 +170,11 @@ def _write_index_pages(project: Project, last_checked: str) -> Path | None:
             context = get_context(project.root)
             # GX builds its index together with pages; naming one existing
             # page (re-rendered, cheap) keeps it from rebuilding all of them.
-            context.build_data_docs(resource_identifiers=[ExpectationSuiteIdentifier(name=suite_name(last_checked))])
+            started = time.time()
+            sites = context.build_data_docs(
+                resource_identifiers=[ExpectationSuiteIdentifier(name=suite_name(last_checked))]
+            )
+            offline_local_sites(sites, since=started)
             index = docs_index(context)
             if index is not None and index.parent.is_dir():
                 render_history_site(store, index.parent, datasets=[], owners=_owners(project))

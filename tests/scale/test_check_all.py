@@ -20,6 +20,7 @@ from dataset_health.check_all import (
 )
 from dataset_health.cli import main
 from dataset_health.docs import history as history_docs
+from dataset_health.docs.offline import external_assets
 
 from .conftest import make_project
 
@@ -60,6 +61,7 @@ def test_every_dataset_is_checked_and_an_error_does_not_stop_the_others(tmp_path
     gx_index = result.docs_index.read_text()
     assert "Dataset health history" in gx_index  # link from GX's index
     assert "dataset_health__partial" in gx_index and "dataset_health__steady" in gx_index
+    assert external_assets(gx_index) == []  # the index built at the end loads local copies too
 
     table = result.table()
     assert table.splitlines()[0].split()[:3] == ["dataset", "status", "update"]

@@ -173,8 +173,8 @@ def _timeline(history: pd.DataFrame, verdicts: pd.DataFrame) -> list[dict[str, A
 
 def _failure_reasons(verdicts: pd.DataFrame) -> dict[tuple[str, str], str]:
     """(update id, failed metric or expectation) -> the detectors' reasons, as the
-    timeline names them: a reader offline, where GX's own pages do not render
-    (they load their scripts from CDNs), still sees why an update failed."""
+    timeline names them: a reader of this page alone sees why an update failed,
+    without opening GX's validation page."""
     failed = verdicts[~verdicts["success"].astype(bool)]
     reasons: dict[tuple[str, str], list[str]] = {}
     for row in failed.itertuples(index=False):

@@ -98,6 +98,7 @@ def test_a_checked_project_site_loads_every_file_from_disk(demo_site: Path) -> N
     for page in pages:
         html = page.read_text(encoding="utf-8")
         assert external_assets(html) == [], page
+        assert "amazonaws.com" not in html, page  # GX's logos, also in its inlined dark-theme styles
         # (GX's favicon link on validation pages is one folder short: a GX bug, harmless.)
         loaded = re.findall(r'<(?:script|img)\b[^>]*\bsrc="([^"#]+)"', html) + re.findall(
             r'<link rel="stylesheet"[^>]*\bhref="([^"#]+)"', html)

@@ -112,7 +112,8 @@ def offline_html(html: str, site_dir: Path, page: Path) -> str:
             return tag  # not ours to change (a user's own template, say)
         return _PINNING.sub("", tag.replace(remote, local))
 
-    return _TAG.sub(local_tag, html)
+    # GX inlines its style sheet, whose dark theme draws another logo from S3.
+    return _GX_LOGO.sub(logo, _TAG.sub(local_tag, html))
 
 
 def external_assets(html: str) -> list[str]:

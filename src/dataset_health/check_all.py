@@ -112,6 +112,7 @@ def run_all_health_checks(
     """
     from tqdm.auto import tqdm
 
+    from dataset_health.docs.build import write_index_pages
     from dataset_health.docs.history import deferred_index_pages
 
     started = time.perf_counter()
@@ -127,7 +128,7 @@ def run_all_health_checks(
     # Every check that ran wrote its pages, a NOT JUDGED one too (an error with an update id);
     # one that raised before its checkpoint ran wrote none.
     checked = [c.dataset for c in checks if c.status != ERROR or c.update_id is not None]
-    docs_index = _write_index_pages(project, checked[-1]) if checked else None
+    docs_index = write_index_pages(project, checked[-1]) if checked else None
     return AllChecksResult(checks=checks, seconds=time.perf_counter() - started, docs_index=docs_index)
 
 
@@ -151,37 +152,3 @@ def check_one(project: Project, dataset: str) -> DatasetCheck:
         error=f"{len(errors)} expectations raised; first: {errors[0].label}: {errors[0].reason}" if errors else None,
         seconds=time.perf_counter() - started,
     )
-
-
-def _write_index_pages(project: Project, last_checked: str) -> Path | None:
-    """Write GX's index and the health index once, after the per-check rebuilds were deferred."""
-    from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
-
-    from dataset_health.actions.data_docs import offline_local_sites
-    from dataset_health.context import get_context
-    from dataset_health.docs.history import render_history_site
-    from dataset_health.gx_files import project_lock
-    from dataset_health.health_check import docs_index
-    from dataset_health.health_suite import suite_name
-
-    store = ArchiveStore(project.archive_url)
-    try:
-        with project_lock(project.gx_dir):
-            context = get_context(project.root)
-            # GX builds its index together with pages; naming one existing
-            # page (re-rendered, cheap) keeps it from rebuilding all of them.
-            started = time.time()
-            sites = context.build_data_docs(
-                resource_identifiers=[ExpectationSuiteIdentifier(name=suite_name(last_checked))]
-            )
-            offline_local_sites(sites, since=started)
-            index = docs_index(context)
-            if index is not None and index.parent.is_dir():
-                render_history_site(store, index.parent, datasets=[], owners=_owners(project))
-    finally:
-        store.engine.dispose()
-    return index
-
-
-def _owners(project: Project) -> dict[str, str]:
-    return {name: str((ds.owner or {}).get("name") or "") for name, ds in project.datasets.items()}

@@ -536,6 +536,26 @@ def demo(directory: Path | None, webhook_url: str | None) -> None:
 
 
 @main.group()
+def docs() -> None:
+    """The project's Data Docs site."""
+
+
+@docs.command("build")
+@click.pass_context
+def docs_build(ctx: click.Context) -> None:
+    """Rebuild the whole site: GX's page of every suite and stored validation,
+    the health page of every archived dataset, both indexes; every page loads
+    its files from the site, so it reads offline."""
+    from dataset_health.docs.build import build_site
+
+    index = build_site(_project(ctx))
+    if index is None:
+        click.echo("the project has no local Data Docs site (its Data Docs sites are hosted elsewhere)")
+    else:
+        click.echo(f"Data Docs: {index}")
+
+
+@main.group()
 def alerts() -> None:
     """Owner alert deliveries."""
 

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import os
 import re
+import shutil
 import subprocess
 import sys
 from importlib.resources import files
@@ -135,3 +136,23 @@ def test_gx_index_and_validation_page_render_offline_in_chromium(demo_site: Path
     errors = [line for line in index.stderr.splitlines() + page.stderr.splitlines()
               if "CONSOLE" in line and ("Uncaught" in line or "ERR_" in line)]
     assert errors == [], errors
+
+
+def test_docs_build_rebuilds_a_deleted_site_offline(demo_site: Path) -> None:
+    from click.testing import CliRunner
+
+    from dataset_health.cli import main
+
+    project = demo_site.parents[2].parent
+    validation_pages = sorted(p.relative_to(demo_site) for p in (demo_site / "validations").rglob("*.html"))
+    shutil.rmtree(demo_site)
+    result = CliRunner().invoke(main, ["--project", str(project), "docs", "build"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == f"Data Docs: {demo_site / 'index.html'}"
+    # Every stored validation has its page again, and so has every archived dataset.
+    assert sorted(p.relative_to(demo_site) for p in (demo_site / "validations").rglob("*.html")) == validation_pages
+    assert (demo_site / "dataset_health" / "court_filings.html").is_file()
+    index = (demo_site / "index.html").read_text(encoding="utf-8")
+    assert "Dataset health history" in index and external_assets(index) == []
+    for page in demo_site.rglob("*.html"):
+        assert external_assets(page.read_text(encoding="utf-8")) == [], page

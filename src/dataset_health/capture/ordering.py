@@ -32,26 +32,37 @@ def refuse_unless_newest(conn: sa.Connection, dataset: str, update_id: str, stam
         return
     table = sa.Table(name, sa.MetaData(), autoload_with=conn)
     id_column, stamp_column = table.c[UPDATE_ID], table.c[TIMESTAMP]
-    later = sa.or_(stamp_column > stamp, sa.and_(stamp_column == stamp, id_column > update_id))
-    newer = conn.execute(
-        sa.select(id_column, stamp_column).where(later, id_column != update_id)
-        .order_by(stamp_column.desc(), id_column.desc()).limit(1)
-    ).first()
+
+    def newest_after(when: datetime, ident: str) -> sa.Row | None:
+        later = sa.or_(stamp_column > when, sa.and_(stamp_column == when, id_column > ident))
+        return conn.execute(
+            sa.select(id_column, stamp_column).where(later, id_column != update_id)
+            .order_by(stamp_column.desc(), id_column.desc()).limit(1)
+        ).first()
+
+    def describe(row: sa.Row) -> str:
+        return f"the newest archived update, {row[0]!r} at {row[1].isoformat(sep=' ')}"
+
+    archived = conn.execute(sa.select(stamp_column).where(id_column == update_id)).first()
+    # Checked at the update's archived place, not only at its new stamp: captured
+    # again "now", an old update would otherwise move past the ones after it.
+    newer = newest_after(archived[0], update_id) if archived is not None else None
+    if newer is not None:
+        raise BadInputError(
+            f"dataset {dataset!r}: update {update_id!r} is archived and {describe(newer)}, came after it; "
+            "capturing it again would replace its numbers with the data as it is now "
+            "(give the new capture its own --update-id)"
+        )
+    newer = newest_after(stamp, update_id)
     if newer is None:
         return
-    newest_text = f"the newest archived update is {newer[0]!r} at {newer[1].isoformat(sep=' ')}"
-    if conn.execute(sa.select(id_column).where(id_column == update_id)).first() is not None:
-        raise BadInputError(
-            f"dataset {dataset!r}: update {update_id!r} is archived and {newest_text}; capturing it again "
-            "would replace its numbers with the data as it is now"
-        )
     if stamped_now:
         raise BadInputError(
-            f"dataset {dataset!r}: {newest_text}, later than now ({stamp.isoformat(sep=' ')} UTC): "
+            f"dataset {dataset!r}: {describe(newer)}, is later than now ({stamp.isoformat(sep=' ')} UTC): "
             "a future-dated import or a clock that is ahead; give the capture a timestamp after it"
         )
     raise BadInputError(
-        f"dataset {dataset!r}: field {TIMESTAMP!r}: {stamp.isoformat(sep=' ')} is not after {newest_text}; "
+        f"dataset {dataset!r}: field {TIMESTAMP!r}: {stamp.isoformat(sep=' ')} is not after {describe(newer)}; "
         "a capture describes the data as it is now, so it cannot be dated earlier "
         "(import past updates with `dataset-health archive import`)"
     )

@@ -57,7 +57,7 @@ def test_a_partial_delivery_counts_for_noise_control_and_retries_only_the_rest(s
     [notice] = log.undelivered("feed")
     assert (notice.delivery_id, notice.recipients, notice.attempts) == ("msg_p", ("b@x",), 3)
     assert log.notes("feed") == [
-        "owner_alert_email: alert partly failed (rows_created): SMTP: refused for now b@x; retry it later"
+        "owner_alert_email: alert partly failed (rows_created): SMTP: refused for now b@x; resend it with: dataset-health alerts retry feed"
     ]
 
     # Refused for good on the retry round: nothing is left to retry, and nothing suggests it.

@@ -170,7 +170,7 @@ def test_one_recipient_refused_for_good_is_a_partial_failure(email_action, smtp_
     assert alert_log.entries(DATASET)[["status", "attempts"]].values.tolist() == [["partial", 1]]
     [note] = alert_log.notes(DATASET)
     assert note.startswith("owner_alert_email: alert partly failed (rows_created): ") and BAD in note
-    assert "retry it later" not in note
+    assert "alerts retry" not in note
     assert alert_log.undelivered(DATASET) == []  # nobody is left to send it to
 
     # The owner got it: the next check of the same update does not send it again.
@@ -195,7 +195,7 @@ def test_persistent_temporary_refusal_is_retried_then_recorded(email_action, smt
     assert report["error"] == (f"SMTP server 127.0.0.1:{server.port}: refused for now ada@example.org "
                                "(SMTP 451 4.3.0 mailbox busy, try again later) (3 attempts)")
     assert server.messages == []
-    assert alert_log.notes(DATASET)[0].endswith("; retry it later")
+    assert alert_log.notes(DATASET)[0].endswith("; resend it with: dataset-health alerts retry court_filings")
     [notice] = alert_log.undelivered(DATASET)
     assert notice.recipients is None  # nobody got it: a retry goes to every recipient
 
@@ -228,7 +228,7 @@ def test_every_recipient_refused_for_good_is_not_retried(email_action, smtp_serv
     report = run_action(email_action(server.port, username=None, password=None))["dataset_health_alert"]
     assert (report["status"], report["attempts"]) == ("failed", 1)
     assert "refused ada@example.org (SMTP 550 5.1.1 no such user)" in report["error"]
-    assert "retry it later" not in alert_log.notes(DATASET)[0]
+    assert "alerts retry" not in alert_log.notes(DATASET)[0]
     assert alert_log.undelivered(DATASET) == []
 
 
@@ -240,7 +240,7 @@ def test_later_retry_of_a_partial_delivery_skips_who_got_it(email_action, smtp_s
     report = run_action(action)["dataset_health_alert"]
     assert (report["status"], report["attempts"]) == ("partial", 3)
     assert [recipients for _, recipients, _ in server.messages] == [[GOOD]]
-    assert alert_log.notes(DATASET)[0].endswith("; retry it later")
+    assert alert_log.notes(DATASET)[0].endswith("; resend it with: dataset-health alerts retry court_filings")
     [notice] = alert_log.undelivered(DATASET)
     assert notice.recipients == (LATER,) and notice.delivery_id == report["delivery_id"]
 

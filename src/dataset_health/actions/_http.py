@@ -151,7 +151,7 @@ def post(url: str, body: bytes, headers: Mapping[str, str], *, policy: RetryPoli
         secrets.scrub(
             f"{where} answered HTTP {response.status_code} {response.reason or ''}".rstrip()
             + f" ({attempts_text(attempts)})"
-            + (f": {excerpt}" if excerpt else "")
+            + (f", saying {excerpt!r}" if excerpt else "")
         ),
         attempts,
     )

@@ -33,6 +33,7 @@ channel settings stay in the checkpoint as ${VARS}, errors are scrubbed.
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -266,7 +267,8 @@ class AlertLog:
                 # Retrying cannot help settings that never work, nor a refusal for good.
                 hopeless = error.startswith(CONFIG_ERROR) or _retry_recipients(note) == ()
                 outcome = "partly failed" if status == PARTIAL else "failed"
-                lines.append(f"{channel}: {kind} {outcome}{about}: {error}" + ("" if hopeless else "; retry it later"))
+                resend = f"; resend it with: dataset-health alerts retry {shlex.quote(dataset)}"
+                lines.append(f"{channel}: {kind} {outcome}{about}: {error}" + ("" if hopeless else resend))
         return lines
 
     @contextmanager

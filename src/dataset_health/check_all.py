@@ -31,6 +31,7 @@ from pathlib import Path
 
 from dataset_health.archive.store import ArchiveStore
 from dataset_health.project import Project
+from dataset_health.text import counted
 
 HEALTHY = "healthy"
 UNHEALTHY = "unhealthy"
@@ -83,7 +84,7 @@ class AllChecksResult:
         lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)) + "  " + str(row[4])
                  for row in [header, *body]]
         lines.insert(1, "-" * len(lines[0]))
-        summary = (f"{len(self.checks)} datasets in {self.seconds:.1f} s: {self.count(HEALTHY)} healthy, "
+        summary = (f"{counted(len(self.checks), 'dataset')} in {self.seconds:.1f} s: {self.count(HEALTHY)} healthy, "
                    f"{self.count(UNHEALTHY)} unhealthy, {self.count(ERROR)} with errors")
         return "\n".join([*lines, "", summary])
 

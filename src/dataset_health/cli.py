@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from dataset_health.errors import DatasetHealthError
+from dataset_health.text import counted
 
 EXIT_UNHEALTHY = 1
 EXIT_ERROR = 2
@@ -237,7 +238,7 @@ def archive_export(ctx: click.Context, dataset: str, output: Path, labels: Path 
     click.echo(f"wrote {rows} updates of {safe(dataset)} to {output}")
     if labels is not None:
         incidents = export_labels(store, dataset, labels)
-        click.echo(f"wrote their labels ({incidents} incidents) to {labels}")
+        click.echo(f"wrote their labels ({counted(incidents, 'incident')}) to {labels}")
 
 
 @archive.command("import")

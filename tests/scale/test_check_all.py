@@ -84,7 +84,7 @@ def test_cli_check_all_exit_codes_and_summary(tmp_path: Path) -> None:
 
     healthy = runner.invoke(main, ["--project", str(project.root), "check", "--all", "--no-progress"])
     assert healthy.exit_code == 0, healthy.output
-    assert "1 datasets in" in healthy.output and "1 healthy, 0 unhealthy, 0 with errors" in healthy.output
+    assert "1 dataset in" in healthy.output and "1 healthy, 0 unhealthy, 0 with errors" in healthy.output
     assert "Data Docs:" in healthy.output
 
     from dataset_health.archive import ArchiveStore

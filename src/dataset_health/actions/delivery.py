@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from dataset_health.errors import DatasetHealthError
+from dataset_health.text import counted
 
 SENT = "sent"
 PARTIAL = "partial"  # some recipients got it, others refused it (email)
@@ -66,7 +67,7 @@ class RetryPolicy:
 
 def attempts_text(attempts: int) -> str:
     """``1 attempt``, ``3 attempts``."""
-    return f"{attempts} attempt" + ("" if attempts == 1 else "s")
+    return counted(attempts, "attempt")
 
 
 class DeliveryError(DatasetHealthError):

@@ -32,7 +32,8 @@ from threadpoolctl import threadpool_limits
 
 from dataset_health.detectors._counts import CountModel, is_discrete_count
 from dataset_health.detectors._forest import upper_tail_scale
-from dataset_health.detectors._reason import counted, fmt
+from dataset_health.detectors._reason import fmt
+from dataset_health.text import counted
 from dataset_health.detectors._robust import mad_sigma, median
 from dataset_health.detectors.base import (
     FAIL,

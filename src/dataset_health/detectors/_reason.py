@@ -22,15 +22,6 @@ def fmt(value: float) -> str:
 _TIMES = 10
 
 
-def counted(number: int, noun: str) -> str:
-    """``1 past value``, ``3 past values``.
-
-    >>> counted(1, "past value"), counted(0, "past row")
-    ('1 past value', '0 past rows')
-    """
-    return f"{number:,} {noun}" + ("" if number == 1 else "s")
-
-
 def window_too_small(detector: object, needed: int) -> str:
     """``"; its training_window of 10 never holds that many: ..."`` when the window is the reason
     the history will stay too short, else ``""``: that is a setting to change, not data to wait for."""

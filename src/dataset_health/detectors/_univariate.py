@@ -31,7 +31,8 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from dataset_health.detectors._counts import CountModel, is_discrete_count
-from dataset_health.detectors._reason import counted, reason, window_too_small
+from dataset_health.detectors._reason import reason, window_too_small
+from dataset_health.text import counted
 from dataset_health.detectors.base import (
     FAIL,
     INSUFFICIENT_HISTORY,

@@ -36,7 +36,8 @@ from scipy.optimize import minimize
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import ThreadpoolController
 
-from dataset_health.detectors._reason import counted, window_too_small
+from dataset_health.detectors._reason import window_too_small
+from dataset_health.text import counted
 from dataset_health.detectors.base import (
     FAIL,
     INSUFFICIENT_HISTORY,

@@ -32,6 +32,7 @@ from typing import Any, TextIO
 
 from dataset_health.archive.schema import TIMESTAMP, UPDATE_ID, parse_number, parse_timestamp
 from dataset_health.errors import BadInputError
+from dataset_health.text import counted
 
 MARKER = "rows update summary"
 SOURCE = "log"
@@ -69,7 +70,7 @@ class LogReport:
         notes = [f"read {self.lines} log lines: {self.records} update summaries"]
         if self.unparseable:
             where = ", ".join(map(str, self.unparseable_lines)) + (", ..." if self.unparseable > _SAMPLE else "")
-            notes.append(f"skipped {self.unparseable} unreadable summary lines (line {where})")
+            notes.append(f"skipped {counted(self.unparseable, 'unreadable summary line')} (line {where})")
         if self.other_dataset:
             notes.append(f"skipped {self.other_dataset} summaries of other datasets")
         if self.repeated:

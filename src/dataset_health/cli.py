@@ -266,7 +266,8 @@ def check(ctx: click.Context, dataset: str | None, check_all: bool, progress: bo
     """Run DATASET's health checkpoint on its newest update (or, with --all,
     every monitored dataset's, then print a summary table).
 
-    Exit code 0: healthy; 1: unhealthy; 2: error (with --all: any dataset).
+    Exit code 0: healthy (or unhealthy but labelled expected by the owner);
+    1: unhealthy; 2: error (with --all: the worst over the datasets).
     """
     from dataset_health.errors import ConfigError
     from dataset_health.health_check import run_health_check
@@ -582,11 +583,9 @@ def alerts_retry(ctx: click.Context, dataset: str | None) -> None:
 
 
 def _exit_for(ctx: click.Context, result: Any) -> None:
-    """Exit 1 for an unhealthy check, 2 for one not judged (``check_all.EXIT_CODES``); return when healthy."""
-    from dataset_health.check_all import EXIT_CODES
-
-    if EXIT_CODES[result.status]:
-        ctx.exit(EXIT_CODES[result.status])
+    """Exit 1 for an unhealthy check, 2 for one not judged; return when healthy (or labelled expected)."""
+    if result.exit_code:
+        ctx.exit(result.exit_code)
 
 
 def _print_result(result: Any) -> None:
@@ -594,7 +593,9 @@ def _print_result(result: Any) -> None:
                "unhealthy": click.style("UNHEALTHY", fg="red", bold=True),
                "error": click.style(f"NOT JUDGED ({len(result.errors)} of {len(result.outcomes)} expectations raised)",
                                     fg="yellow", bold=True)}[result.status]
-    click.echo(f"\n{safe(result.dataset)}, update {safe(result.update_id or '?')}: {verdict}")
+    label = {"expected": " - labelled expected by the owner: known, so the check exits 0",
+             "incident": " - labelled incident by the owner"}.get(result.label or "", "")
+    click.echo(f"\n{safe(result.dataset)}, update {safe(result.update_id or '?')}: {verdict}{label}")
     width = max((len(o.column or o.expectation) for o in result.outcomes), default=10)
     for outcome in result.outcomes:
         mark = {"pass": "ok  ", "fail": "FAIL", "insufficient_history": "n/a ", "error": "ERR "}.get(outcome.status, "?   ")

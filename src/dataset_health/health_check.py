@@ -28,6 +28,8 @@ from dataset_health.actions import AlertLog, DataDocsPagesAction, HealthHistoryP
 from dataset_health.actions.owners import owner_alert_actions
 from dataset_health.archive.schema import slug
 from dataset_health.archive.store import ArchiveStore
+from dataset_health.archive.verdicts import EXPECTED, update_label
+from dataset_health.check_all import EXIT_CODES
 from dataset_health.context import get_context
 from dataset_health.errors import DatasetHealthError
 from dataset_health.gx_files import project_lock
@@ -51,6 +53,7 @@ class HealthCheckResult:
     outcomes: list[ExpectationOutcome] = field(default_factory=list)
     docs_index: Path | None = None
     alert_notes: list[str] = field(default_factory=list)
+    label: str | None = None  # the owner's label on the judged update (incident, expected)
 
     @property
     def failed(self) -> list[ExpectationOutcome]:
@@ -68,6 +71,18 @@ class HealthCheckResult:
         if self.success:
             return "healthy"
         return "unhealthy" if len(self.errors) < len(self.failed) else "error"
+
+    @property
+    def exit_code(self) -> int:
+        """0 healthy, 1 unhealthy, 2 not judged. An unhealthy update the owner
+        labelled ``expected`` exits 0: its failures are known and wanted, so a
+        scheduler re-running the check on it does not stay red."""
+        return acknowledged_exit_code(self.status, self.label)
+
+
+def acknowledged_exit_code(status: str, label: str | None) -> int:
+    """A check's exit code from its status and the owner's label on the judged update."""
+    return 0 if status == "unhealthy" and label == EXPECTED else EXIT_CODES[status]
 
 
 def ensure_health_checkpoint(context: Any, project: Project, store: ArchiveStore, dataset: str) -> gx.Checkpoint:
@@ -207,6 +222,7 @@ def run_health_check(project: Project, dataset: str) -> HealthCheckResult:
         outcomes=outcomes,
         docs_index=docs_index(context),
         alert_notes=AlertLog(store).notes(dataset, run_id=result.run_id.run_time.isoformat()),
+        label=update_label(store, dataset, tested_update_id(outcomes)),
     )
 
 

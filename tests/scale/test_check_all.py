@@ -97,6 +97,30 @@ def test_cli_check_all_exit_codes_and_summary(tmp_path: Path) -> None:
     assert "partial" in unhealthy.output and "unhealthy" in unhealthy.output
 
 
+def test_an_unhealthy_update_labelled_expected_exits_zero_and_says_so(tmp_path: Path) -> None:
+    runner = CliRunner()
+    project = make_project(tmp_path / "p", datasets={"partial": "partial"})
+
+    def check(*args: str):
+        return runner.invoke(main, ["--project", str(project.root), "check", *args])
+
+    first = check("partial")
+    assert first.exit_code == 1 and "UNHEALTHY" in first.output and "labelled" not in first.output
+    update = first.output.split("update ", 1)[1].split(":", 1)[0]
+
+    runner.invoke(main, ["--project", str(project.root), "label", "partial", update, "--as", "expected"])
+    known = check("partial")
+    assert known.exit_code == 0, known.output
+    assert f"update {update}: UNHEALTHY - labelled expected by the owner" in known.output
+    assert "FAIL" in known.output  # the verdicts are still shown as judged
+    every = check("--all", "--no-progress")
+    assert every.exit_code == 0 and "unhealthy (labelled expected)" in every.output, every.output
+
+    runner.invoke(main, ["--project", str(project.root), "label", "partial", update, "--as", "incident"])
+    confirmed = check("partial")
+    assert confirmed.exit_code == 1 and "labelled incident by the owner" in confirmed.output
+
+
 @pytest.mark.parametrize("args", [["check"], ["check", "steady", "--all"]], ids=["neither", "both"])
 def test_cli_check_needs_a_dataset_or_all(tmp_path: Path, args: list[str]) -> None:
     (tmp_path / "dataset_health.yml").write_text("archive_url: sqlite:///archive.db\n")

@@ -35,7 +35,8 @@ def check_after_update(project_dir: str | Path, dataset: str, update: Mapping[st
     """Archive ``update`` of ``dataset`` (if it says anything), check it, summarise.
 
     Returns ``{"dataset", "update_id", "healthy", "failed", "reasons",
-    "docs_index", "archived"}``. Raises :class:`~dataset_health.errors.DatasetHealthError`
+    "docs_index", "archived", "label"}`` (``label``: the owner's label on the
+    update, ``expected`` when its failures are known and wanted). Raises :class:`~dataset_health.errors.DatasetHealthError`
     when the update cannot be archived or the check cannot run.
     """
     from dataset_health.health_check import run_health_check
@@ -60,6 +61,7 @@ def check_after_update(project_dir: str | Path, dataset: str, update: Mapping[st
         "reasons": [o.reason for o in result.failed],
         "docs_index": str(result.docs_index) if result.docs_index else None,
         "archived": archived,
+        "label": result.label,
     }
 
 

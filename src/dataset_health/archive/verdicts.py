@@ -31,7 +31,8 @@ HEALTH_CHECKED_AT = "health_checked_at"
 LABEL = "label"
 LABEL_NOTE = "label_note"
 INCIDENT = "incident"
-LABELS = (INCIDENT, "expected")
+EXPECTED = "expected"
+LABELS = (INCIDENT, EXPECTED)
 
 _NUMBERS = ("score", "observed", "expected", "lower", "upper")
 SUMMARY_FIELDS = (HEALTH_STATUS, HEALTH_FAILED, HEALTH_CHECKED_AT)

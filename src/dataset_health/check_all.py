@@ -50,6 +50,7 @@ class DatasetCheck:
     error: str | None = None
     seconds: float = 0.0
     label: str | None = None  # the owner's label on the judged update
+    deliveries: tuple[str, ...] = ()  # the owner notices this check sent, or failed to
 
     @property
     def exit_code(self) -> int:
@@ -98,7 +99,8 @@ class AllChecksResult:
         lines.insert(1, "-" * len(lines[0]))
         summary = (f"{counted(len(self.checks), 'dataset')} in {self.seconds:.1f} s: {self.count(HEALTHY)} healthy, "
                    f"{self.count(UNHEALTHY)} unhealthy, {self.count(ERROR)} with errors")
-        return "\n".join([*lines, "", summary])
+        alerts = [f"Alerts: {c.dataset}: {note}" for c in rows for note in c.deliveries]
+        return "\n".join([*lines, "", *alerts, *([""] if alerts else []), summary])
 
 
 def monitored_datasets(project: Project, store: ArchiveStore | None = None) -> list[str]:
@@ -165,4 +167,5 @@ def check_one(project: Project, dataset: str) -> DatasetCheck:
         error=f"{len(errors)} expectations raised; first: {errors[0].label}: {errors[0].reason}" if errors else None,
         seconds=time.perf_counter() - started,
         label=result.label,
+        deliveries=tuple(result.delivery_notes),
     )

@@ -53,6 +53,7 @@ class HealthCheckResult:
     outcomes: list[ExpectationOutcome] = field(default_factory=list)
     docs_index: Path | None = None
     alert_notes: list[str] = field(default_factory=list)
+    delivery_notes: list[str] = field(default_factory=list)  # those of alert_notes about notices sent or failed
     label: str | None = None  # the owner's label on the judged update (incident, expected)
 
     @property
@@ -215,13 +216,15 @@ def run_health_check(project: Project, dataset: str) -> HealthCheckResult:
     errors = [o for o in outcomes if o.status == "error"]
     if errors and len(errors) == len(outcomes):
         raise DatasetHealthError(f"dataset {dataset!r}: every expectation raised; first: {errors[0].reason}")
+    run_id = result.run_id.run_time.isoformat()
     return HealthCheckResult(
         dataset=dataset,
         update_id=tested_update_id(outcomes),
         success=bool(result.success),
         outcomes=outcomes,
         docs_index=docs_index(context),
-        alert_notes=AlertLog(store).notes(dataset, run_id=result.run_id.run_time.isoformat()),
+        alert_notes=AlertLog(store).notes(dataset, run_id=run_id),
+        delivery_notes=AlertLog(store).notes(dataset, run_id=run_id, deliveries_only=True),
         label=update_label(store, dataset, tested_update_id(outcomes)),
     )
 

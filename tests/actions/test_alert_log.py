@@ -66,3 +66,17 @@ def test_a_partial_delivery_counts_for_noise_control_and_retries_only_the_rest(s
                       note=retry_note(hopeless), delivery_id="msg_p", run_id="r2", message=MESSAGE)])
     assert log.undelivered("feed") == []
     assert log.notes("feed", run_id="r2") == ["owner_alert_email: alert failed (rows_created): SMTP: refused b@x"]
+
+
+def test_a_run_s_notes_can_leave_out_the_notices_held_back(store) -> None:
+    log = AlertLog(store)
+    log.record([entry(run_id="r1"),
+                entry(channel="owner_alert_email", status="suppressed", attempts=0, note="alerted 1.0 h ago", run_id="r1"),
+                entry(channel="owner_alert_teams", status="failed", attempts=3, error="HTTP 500", delivery_id="m",
+                      run_id="r1", message=MESSAGE)])
+    every = log.notes("feed", run_id="r1")
+    assert len(every) == 3 and any("suppressed" in note for note in every)
+    assert log.notes("feed", run_id="r1", deliveries_only=True) == [
+        "owner_alert_slack: alert sent (rows_created), 1 attempt",
+        "owner_alert_teams: alert failed (rows_created): HTTP 500; resend it with: dataset-health alerts retry feed",
+    ]

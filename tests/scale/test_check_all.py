@@ -121,6 +121,15 @@ def test_an_unhealthy_update_labelled_expected_exits_zero_and_says_so(tmp_path: 
     assert confirmed.exit_code == 1 and "labelled incident by the owner" in confirmed.output
 
 
+def test_the_summary_lists_each_notice_sent_or_failed_under_the_table() -> None:
+    failed = "owner_alert_webhook: alert failed (rows_created): HTTP 500; resend it with: dataset-health alerts retry b"
+    result = AllChecksResult(checks=[DatasetCheck("a", HEALTHY), DatasetCheck("b", UNHEALTHY, failed=("rows_created",),
+                                                                          deliveries=(failed,))])
+    lines = result.table().splitlines()
+    assert lines[-3:] == [f"Alerts: b: {failed}", "", "2 datasets in 0.0 s: 1 healthy, 1 unhealthy, 0 with errors"]
+    assert "Alerts:" not in AllChecksResult(checks=[DatasetCheck("a", HEALTHY)]).table()
+
+
 @pytest.mark.parametrize("args", [["check"], ["check", "steady", "--all"]], ids=["neither", "both"])
 def test_cli_check_needs_a_dataset_or_all(tmp_path: Path, args: list[str]) -> None:
     (tmp_path / "dataset_health.yml").write_text("archive_url: sqlite:///archive.db\n")

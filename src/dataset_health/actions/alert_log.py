@@ -241,11 +241,12 @@ class AlertLog:
             rows = [] if conn is None else conn.execute(query).all()
         return pd.DataFrame(rows, columns=[c.name for c in columns])
 
-    def notes(self, dataset: str, run_id: str | None = None) -> list[str]:
+    def notes(self, dataset: str, run_id: str | None = None, *, deliveries_only: bool = False) -> list[str]:
         """One line per channel about what a check run's alerting did.
 
         ``run_id`` defaults to the newest run of ``dataset`` in the log. For
-        the ``check`` command, e.g. ``not alerted: no opted-in owner``.
+        the ``check`` command, e.g. ``not alerted: no opted-in owner``; with
+        ``deliveries_only``, only the notices sent or failed, not those held back.
         """
         log = self.entries(dataset)
         if log.empty:
@@ -253,6 +254,8 @@ class AlertLog:
         run = log[log["run_id"] == (run_id or log["run_id"].dropna().iloc[-1])]
         lines = []
         for (channel, kind, status), rows in run.groupby(["channel", "kind", "status"], sort=False):
+            if deliveries_only and status == SUPPRESSED:
+                continue
             checks = ", ".join(sorted({key.split(":", 1)[-1] for key in rows["expectation"] if key}))
             about = f" ({checks})" if checks else ""
             if status == SUPPRESSED and not channel:

@@ -104,7 +104,9 @@ def test_capture_file_then_show_and_export(runner: CliRunner, project_dir: Path,
 
     shown = invoke(runner, project_dir, "archive", "show", "filings", "--columns", "row_count,rows_created")
     assert shown.exit_code == 0, shown.output
-    assert "24847" in shown.output and "u1" in shown.output
+    # As a person reads it: a count with its separator, the time to the second.
+    [_, shown_row] = shown.output.splitlines()
+    assert shown_row.split() == ["u1", "2024-01-02", "06:00:00", "3", "24,847"]
 
     exported = tmp_path / "out.csv"
     assert invoke(runner, project_dir, "archive", "export", "filings", str(exported)).exit_code == 0

@@ -6,6 +6,7 @@ project's GX configuration and two captures never share datasource names.
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +79,22 @@ def sql_batch(url: str, table: str, *, dataset: str, schema: str | None = None) 
         asset = source.add_table_asset(name="dataset", table_name=table, schema_name=schema)
         return asset.add_batch_definition_whole_table("whole").get_batch()
     except Exception as exc:  # GX wraps driver errors in its own types
-        raise CaptureError(f"dataset {dataset!r}: cannot read table {table!r}: {_first_line(exc)}") from None
+        raise CaptureError(f"dataset {dataset!r}: cannot read table {table!r}: {_driver_error(exc)}") from None
+
+
+def _driver_error(exc: BaseException) -> str:
+    """What the database driver said, when GX wrapped it: GX quotes its repr, escapes and all."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, sa.exc.DBAPIError) and seen.orig is not None:
+            lines = [line.strip() for line in str(seen.orig).strip().splitlines() if line.strip()]
+            # psycopg's hint ("Is the server running ...?") is on a line of its own; what
+            # follows "LINE 2:" only points into the SQL GX wrote.
+            kept = list(itertools.takewhile(lambda line: not line.startswith("LINE "), lines))
+            if kept:
+                return " ".join(kept)
+        seen = seen.__cause__ or seen.__context__
+    return _first_line(exc)
 
 
 def _missing_sqlite_file(url: str) -> str | None:

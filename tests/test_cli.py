@@ -320,3 +320,21 @@ def test_commands_that_read_a_deleted_archive_say_so_and_do_not_leave_an_empty_o
         assert not database.exists(), command
     assert invoke(runner, project_dir, "archive", "list").output == ""
     assert not database.exists()
+
+
+def test_label_newest_labels_the_newest_update_and_names_it(runner: CliRunner, project_dir: Path, tmp_path: Path) -> None:
+    days = pd.date_range("2024-01-01 06:00", periods=5, freq="D")
+    pd.DataFrame({"timestamp": days, "rows_created": [10, 11, 12, 13, 1]}).to_csv(tmp_path / "feed.csv", index=False)
+    assert invoke(runner, project_dir, "archive", "import", "feed", str(tmp_path / "feed.csv")).exit_code == 0
+    history = ArchiveStore(Project.load(project_dir).archive_url).history("feed")
+    newest = history["update_id"].iloc[-1]
+
+    labelled = invoke(runner, project_dir, "label", "feed", "--newest", "--as", "expected", "--note", "planned")
+    assert labelled.exit_code == 0, labelled.output
+    assert labelled.output.strip() == f"labelled update {newest} (the newest) of feed as expected"
+    labels = ArchiveStore(Project.load(project_dir).archive_url).history("feed")["label"]
+    assert labels.iloc[-1] == "expected" and labels.iloc[:-1].isna().all()
+
+    for args in (["feed", "--as", "incident"], ["feed", newest, "--newest", "--as", "incident"]):
+        refused = invoke(runner, project_dir, "label", *args)
+        assert refused.exit_code == 2 and "either an UPDATE_ID or --newest" in refused.output

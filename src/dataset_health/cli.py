@@ -374,17 +374,31 @@ def watch_command(ctx: click.Context, dataset: str, domain: str, fourfour: str, 
 
 @main.command()
 @click.argument("dataset")
-@click.argument("update_id")
+@click.argument("update_id", required=False)
+@click.option("--newest", is_flag=True, help="Label DATASET's newest update (instead of naming UPDATE_ID).")
 @click.option("--as", "label", type=click.Choice(["incident", "expected"]), required=True,
               help="incident: a real fault, left out of training from now on; expected: a true change, not alerted again.")
 @click.option("--note", help="Why, in a few words (shown on the history page).")
 @click.pass_context
-def label(ctx: click.Context, dataset: str, update_id: str, label: str, note: str | None) -> None:
-    """Label UPDATE_ID of DATASET as an incident or as expected behaviour."""
+def label(ctx: click.Context, dataset: str, update_id: str | None, newest: bool, label: str, note: str | None) -> None:
+    """Label UPDATE_ID (or, with --newest, the newest update) of DATASET as an
+    incident or as expected behaviour."""
+    from dataset_health.archive import UPDATE_ID
     from dataset_health.archive.verdicts import set_label
+    from dataset_health.errors import ConfigError
 
-    set_label(_store(ctx), dataset, update_id, label, note)
-    click.echo(f"labelled update {safe(update_id)} of {safe(dataset)} as {label}")
+    if (update_id is None) != newest:
+        raise ConfigError("label needs either an UPDATE_ID or --newest")
+    store = _store(ctx)
+    which = ""
+    if newest:
+        ids = store.history(dataset, columns=[UPDATE_ID], last=1)[UPDATE_ID]
+        if ids.empty:
+            raise ConfigError(f"dataset {dataset!r} has no archived update to label")
+        update_id = str(ids.iloc[-1])
+        which = " (the newest)"
+    set_label(store, dataset, update_id, label, note)
+    click.echo(f"labelled update {safe(update_id)}{which} of {safe(dataset)} as {label}")
 
 
 @main.command()
